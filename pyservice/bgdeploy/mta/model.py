@@ -1,0 +1,138 @@
+"""What the engine deploys: the resolved, platform-ready form of an MTA.
+
+The mta package turns an archive (or a directory) plus extension descriptors plus a PlatformContext into a
+DeploymentModel. Everything here is plain data: no placeholders, no references, names final (namespace
+applied, colour suffix NOT applied - the engine adds `-blue`/`-green`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Phase = Literal["live", "idle"]
+ServiceKind = Literal["managed", "user-provided", "existing-service", "existing-service-key"]
+
+
+@dataclass(frozen=True)
+class PlatformContext:
+    """Facts about the target that placeholders like ${org} or ${default-domain} resolve to."""
+
+    org: str
+    space: str
+    user: str
+    default_domain: str
+    api_url: str  # scheme gives ${protocol}
+    namespace: str = ""
+    apply_namespace_app_names: bool = True
+    apply_namespace_service_names: bool = True
+    apply_namespace_app_routes: bool = True
+    apply_namespace_as_suffix: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    host: str  # "" when no-hostname
+    domain: str
+    path: str = ""  # "" or "/segment..."
+
+    @property
+    def url(self) -> str:
+        base = f"{self.host}.{self.domain}" if self.host else self.domain
+        return base + self.path
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    type: Literal["port", "process", "http"]
+    endpoint: str | None = None
+    timeout_s: int | None = None
+    invocation_timeout_s: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceBinding:
+    service_name: str  # final CF service instance name
+    resource: str  # MTA resource name
+    parameters: dict | None = None  # binding `config`
+    binding_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ContentRef:
+    """Where a module's bits are in the archive: a zip entry, or a directory prefix."""
+
+    entry: str  # e.g. "web.zip" or "web/"
+    is_directory: bool
+
+
+@dataclass
+class AppSpec:
+    module: str
+    name: str  # app name before the colour suffix
+    content: ContentRef | None
+    module_type: str = ""
+    buildpacks: list[str] = field(default_factory=list)
+    stack: str | None = None
+    docker_image: str | None = None
+    memory_mb: int | None = None
+    disk_mb: int | None = None
+    instances: int | None = None
+    command: str | None = None
+    health_check: HealthCheck | None = None
+    env: dict[str, str] = field(default_factory=dict)  # values are strings (maps/lists as JSON)
+    routes: list[Route] = field(default_factory=list)  # productive routes
+    idle_routes: list[Route] = field(default_factory=list)  # temporary routes (blue-green)
+    no_route: bool = False
+    bindings: list[ServiceBinding] = field(default_factory=list)
+    existing_key_env: dict[str, tuple[str, str]] = field(default_factory=dict)  # env var -> (service, key)
+    no_start: bool | None = None  # module `no-start`; None = follow the --no-start flag
+    start_timeout_s: int | None = None
+    stage_timeout_s: int | None = None
+    upload_timeout_s: int | None = None
+    deployed_after: list[str] | None = None  # v3; None = not given
+    provided_dependencies: list[str] = field(default_factory=list)
+    keep_existing_routes: bool = False
+    restart_on_env_change: bool = True
+
+
+@dataclass
+class ServiceKeySpec:
+    name: str
+    parameters: dict | None = None
+
+
+@dataclass
+class ServiceSpec:
+    resource: str
+    name: str  # final CF service instance name
+    kind: ServiceKind
+    offering: str | None = None  # managed
+    plan: str | None = None  # managed
+    parameters: dict | None = None  # managed `config`
+    tags: list[str] = field(default_factory=list)
+    credentials: dict | None = None  # user-provided `config`
+    syslog_drain_url: str | None = None
+    route_service_url: str | None = None
+    service_keys: list[ServiceKeySpec] = field(default_factory=list)
+    key_name: str | None = None  # existing-service-key: the key to read
+    optional: bool = False
+    skip_service_updates: bool = False
+    fail_on_service_update: bool = True
+    processed_after: list[str] | None = None
+
+
+@dataclass
+class DeploymentModel:
+    mta_id: str
+    version: str
+    schema_version: str
+    namespace: str
+    apps: list[AppSpec]  # in deploy order (see waves for parallelism)
+    services: list[ServiceSpec]
+    waves: list[list[str]]  # module names; modules in one wave may deploy in parallel
+    service_batches: list[list[str]]  # resource names; one batch at a time, in parallel inside
+    warnings: list[str] = field(default_factory=list)
+
+    def app(self, module: str) -> AppSpec:
+        return next(a for a in self.apps if a.module == module)
