@@ -1,0 +1,5 @@
+import sys
+
+from bgdeploy.server.main import main
+
+sys.exit(main())

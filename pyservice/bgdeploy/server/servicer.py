@@ -1,0 +1,250 @@
+"""The Deployer service: decode → engine → encode. Tokens come from call metadata and live in memory."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+
+from bgdeploy.cc import CloudController
+from bgdeploy.engine import mtas
+from bgdeploy.engine.runner import Engine
+from bgdeploy.errors import BgDeployError, ContentError, NotFoundError
+from bgdeploy.server import convert
+from bgdeploy.server.files import FileStore
+from bgdeploy.store.records import RUNNING
+from bgdeploy.v1 import deployer_pb2 as pb
+from bgdeploy.v1 import deployer_pb2_grpc as pb_grpc
+
+log = logging.getLogger(__name__)
+
+
+def bearer(context: grpc.ServicerContext) -> str:
+    for key, value in context.invocation_metadata():
+        if key == "authorization":
+            return str(value)
+    return ""
+
+
+class StaticToken:
+    """A token for one synchronous call (read-only queries)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self) -> str:
+        return self._token
+
+    def refresh(self) -> str:
+        return self._token
+
+
+class Activity:
+    """Remembers when the engine last served a call, so an idle local engine can exit."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time
+        self.last = time.monotonic()
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def enter(self) -> None:
+        with self._lock:
+            self.calls += 1
+            self.last = self._time.monotonic()
+
+    def leave(self) -> None:
+        with self._lock:
+            self.calls -= 1
+            self.last = self._time.monotonic()
+
+
+def guarded(method: Any) -> Any:
+    """Map engine errors to gRPC status codes; never leak a traceback to the client."""
+
+    def wrapper(self: DeployerService, request: Any, context: grpc.ServicerContext) -> Any:
+        self.activity.enter()
+        try:
+            return method(self, request, context)
+        except BgDeployError as exc:
+            convert.abort_with(context, exc)
+        except grpc.RpcError:
+            raise
+        except Exception as exc:
+            log.exception("%s failed", method.__name__)
+            context.abort(grpc.StatusCode.INTERNAL, f"Internal error in the deploy engine: {exc}")
+        finally:
+            self.activity.leave()
+
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+class DeployerService(pb_grpc.DeployerServicer):
+    def __init__(self, engine: Engine, files: FileStore, activity: Activity) -> None:
+        self.engine = engine
+        self.files = files
+        self.activity = activity
+
+    @guarded
+    def Upload(self, request_iterator: Iterator[pb.UploadRequest], context: grpc.ServicerContext) -> pb.FileRef:
+        first = next(request_iterator, None)
+        if first is None or not first.HasField("header"):
+            raise ContentError("An upload must start with its header")
+        h = first.header
+        target = convert.target(h.target)
+        chunks = (r.data for r in request_iterator if r.WhichOneof("part") == "data")
+        rec, reused = self.files.save(chunks, file_name=h.file_name, kind=convert.FILE_KINDS.get(h.kind, "ARCHIVE"),
+                                      size=h.size, sha256=h.sha256, space_guid=target.space_guid)
+        return pb.FileRef(id=rec.id, file_name=rec.file_name, size=rec.size, sha256=rec.sha256, reused=reused)
+
+    @guarded
+    def FindFile(self, request: pb.FindFileRequest, context: grpc.ServicerContext) -> pb.FileRef:
+        target = convert.target(request.target)
+        rec = self.files.find(request.sha256.lower(), convert.FILE_KINDS.get(request.kind, "ARCHIVE"),
+                              target.space_guid)
+        if rec is None:
+            raise NotFoundError("No file with this digest")
+        return pb.FileRef(id=rec.id, file_name=rec.file_name, size=rec.size, sha256=rec.sha256, reused=True)
+
+    @guarded
+    def StartOperation(self, request: pb.StartOperationRequest, context: grpc.ServicerContext) -> pb.Operation:
+        target = convert.target(request.target)
+        process = convert.PROCESS_TYPES.get(request.process_type)
+        if process is None:
+            raise ContentError("Unknown process type")
+        op = self.engine.start_operation(
+            target, bearer(context), process, archive_id=request.archive_id,
+            extension_ids=list(request.extension_descriptor_ids), options=convert.options(request.options),
+            mta_id=request.mta_id, abort_conflicting=request.abort_conflicting,
+        )
+        return convert.operation(op)
+
+    @guarded
+    def Act(self, request: pb.ActRequest, context: grpc.ServicerContext) -> pb.Operation:
+        action = convert.ACTIONS.get(request.action)
+        if action is None:
+            raise ContentError("Unknown action")
+        op = self.engine.act(request.operation_id, action, bearer(context), convert.target(request.target))
+        return convert.operation(op)
+
+    def Watch(self, request_iterator: Iterator[pb.WatchRequest], context: grpc.ServicerContext) -> Iterator[pb.Event]:
+        self.activity.enter()
+        try:
+            yield from self._watch(request_iterator, context)
+        except BgDeployError as exc:
+            convert.abort_with(context, exc)
+        finally:
+            self.activity.leave()
+
+    def _watch(self, requests: Iterator[pb.WatchRequest], context: grpc.ServicerContext) -> Iterator[pb.Event]:
+        first = next(requests, None)
+        if first is None or not first.HasField("start"):
+            raise ContentError("A watch must start with WatchStart")
+        start = first.start
+        target = convert.target(start.target)
+        op_id = start.operation_id
+        self.engine.get(op_id, target)
+        tokens = self.engine.tokens(op_id)
+        tokens.update(bearer(context))
+        tokens.attach()
+        done = threading.Event()
+        context.add_callback(done.set)
+
+        def read_grants() -> None:
+            try:
+                for req in requests:
+                    if req.HasField("token"):
+                        tokens.update(req.token.access_token)
+            except grpc.RpcError:
+                pass
+            except Exception:  # the stream closed under us; nothing to do
+                log.debug("watch request stream of %s ended", op_id)
+
+        threading.Thread(target=read_grants, daemon=True, name=f"grants-{op_id}").start()
+        seq = start.after_seq
+        asked = False
+        try:
+            while not done.is_set():
+                op = self.engine.get(op_id)
+                live = self.engine.is_live(op_id)
+                events = self.engine.store.events(op_id, seq)
+                for ev in events:
+                    seq = ev.seq
+                    if ev.level != "DEBUG":
+                        yield convert.event(ev)
+                if not events and op.state != RUNNING and not live:
+                    yield pb.Event(operation_id=op_id, stopped=pb.Stopped(operation=convert.operation(op)))
+                    return
+                if tokens.wanted() and not asked:
+                    asked = True
+                    yield pb.Event(operation_id=op_id, token_request=pb.TokenRequest(reason="token expires soon"))
+                elif not tokens.wanted():
+                    asked = False
+                if not events:
+                    self.engine.bus.wait(op_id, 0.25)
+        finally:
+            tokens.detach()
+
+    @guarded
+    def GetOperation(self, request: pb.GetOperationRequest, context: grpc.ServicerContext) -> pb.Operation:
+        op = self.engine.get(request.operation_id, convert.target(request.target))
+        out = convert.operation(op)
+        return out
+
+    @guarded
+    def ListOperations(self, request: pb.ListOperationsRequest,
+                       context: grpc.ServicerContext) -> pb.ListOperationsResponse:
+        ops = self.engine.list_operations(convert.target(request.target), mta_id=request.mta_id,
+                                          last=request.last, all_states=request.all)
+        return pb.ListOperationsResponse(operations=[convert.operation(o) for o in ops])
+
+    def _cc(self, target: convert.Target, context: grpc.ServicerContext) -> CloudController:
+        return CloudController(target.api_endpoint, StaticToken(bearer(context)),
+                               verify=not target.skip_ssl_validation)
+
+    @guarded
+    def ListMtas(self, request: pb.ListMtasRequest, context: grpc.ServicerContext) -> pb.ListMtasResponse:
+        target = convert.target(request.target)
+        cc = self._cc(target, context)
+        try:
+            found = mtas.list_mtas(cc, target.space_guid)
+        finally:
+            cc.close()
+        return pb.ListMtasResponse(mtas=[pb.Mta(id=m.id, version=m.version, namespace=m.namespace) for m in found])
+
+    @guarded
+    def GetMta(self, request: pb.GetMtaRequest, context: grpc.ServicerContext) -> pb.Mta:
+        target = convert.target(request.target)
+        cc = self._cc(target, context)
+        try:
+            m = mtas.get_mta(cc, target.space_guid, request.mta_id, request.namespace)
+        finally:
+            cc.close()
+        return pb.Mta(
+            id=m.id, version=m.version, namespace=m.namespace,
+            apps=[pb.MtaApp(name=a.name, module=a.module, state=a.state, running_instances=a.running,
+                            instances=a.instances, memory_mb=a.memory_mb, disk_mb=a.disk_mb, urls=a.urls)
+                  for a in m.apps],
+            services=[pb.MtaService(name=s.name, offering=s.offering, plan=s.plan, bound_apps=s.bound_apps,
+                                    last_operation=s.last_operation) for s in m.services],
+        )
+
+    def GetOperationLog(self, request: pb.GetOperationLogRequest,
+                        context: grpc.ServicerContext) -> Iterator[pb.LogChunk]:
+        try:
+            self.engine.get(request.operation_id, convert.target(request.target))
+        except BgDeployError as exc:
+            convert.abort_with(context, exc)
+        lines = []
+        for ev in self.engine.store.events(request.operation_id):
+            stamp = convert.timestamp(ev.time)
+            lines.append(f"{stamp.ToJsonString() if stamp else ''} [{ev.level}] {ev.text}\n")
+        data = "".join(lines).encode()
+        for i in range(0, max(len(data), 1), 1 << 20):
+            yield pb.LogChunk(name="MAIN_LOG", data=data[i : i + (1 << 20)])
