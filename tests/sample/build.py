@@ -1,0 +1,47 @@
+"""Build the sample MTA archive for one version: python3 build.py VERSION OUT.mtar
+
+The web module is packed as a zip entry and the api module as a directory, so both forms of module
+content that MTA archives use are exercised."""
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).parent
+MANIFEST = """Manifest-Version: 1.0
+Created-By: cf bg-deploy sample build
+
+Name: web.zip
+MTA-Module: web
+Content-Type: application/zip
+
+Name: api/
+MTA-Module: api
+Content-Type: text/directory
+
+"""
+PROCFILE = "web: python3 server.py\n"
+
+
+def module_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("server.py", (HERE / "app_server.py").read_text())
+        z.writestr("Procfile", PROCFILE)
+    return buf.getvalue()
+
+
+def main(version: str, out: str) -> None:
+    descriptor = (HERE / "mtad.yaml").read_text().replace("@VERSION@", version)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("META-INF/MANIFEST.MF", MANIFEST)
+        z.writestr("META-INF/mtad.yaml", descriptor)
+        z.writestr("web.zip", module_zip())
+        z.writestr("api/server.py", (HERE / "app_server.py").read_text())
+        z.writestr("api/Procfile", PROCFILE)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
