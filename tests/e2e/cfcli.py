@@ -1,0 +1,80 @@
+"""Drive the real cf CLI (built by make into .tools/bin/cf) with a private CF_HOME."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CF = ROOT / ".tools" / "bin" / "cf"
+PLUGIN = ROOT / "plugin-shim" / "bin" / "bg-deploy-plugin"
+ENGINE = ROOT / ".venv" / "bin" / "bgdeploy-engine"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+class Cf:
+    def __init__(self, home: Path, *, route_settle_s: float = 1.5, extra_env: dict[str, str] | None = None) -> None:
+        self.home = home
+        home.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "CF_HOME": str(home),
+            "CF_PLUGIN_HOME": str(home),
+            "CF_COLOR": "false",
+            "LANG": "C.UTF-8",
+            "CF_BG_DEPLOY_ENGINE_CMD": f"{ENGINE}",
+            "BGDEPLOY_ROUTE_SETTLE_SECONDS": str(route_settle_s),
+            **(extra_env or {}),
+        }
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / ".cf" / "bg-deploy"
+
+    def __call__(self, *args: str, timeout: float = 300, check: bool = False, cwd: Path | None = None,
+                 stdin: str | None = None) -> Result:
+        proc = subprocess.run([str(CF), *args], env=self.env, capture_output=True, text=True, timeout=timeout,
+                              cwd=cwd or self.home, input=stdin)
+        res = Result(proc.returncode, proc.stdout, proc.stderr)
+        if check and res.code != 0:
+            raise AssertionError(f"cf {' '.join(args)} exited {res.code}:\n{res.text}")
+        return res
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([str(CF), *args], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=self.home, start_new_session=False)
+
+    def login(self, api_url: str, user: str = "admin", password: str = "admin-password",
+              org: str = "org", space: str = "space") -> None:
+        self("api", api_url, "--skip-ssl-validation", check=True)
+        self("auth", user, password, check=True)
+        self("target", "-o", org, "-s", space, check=True)
+
+    def install_plugin(self) -> None:
+        self("install-plugin", "-f", str(PLUGIN), check=True)
+
+    def stop_engine(self) -> None:
+        """Kill the local engine the shim started (as a crash would)."""
+        pid_file = self.state_dir / "engine.pid"
+        pids = subprocess.run(["pgrep", "-f", f"--state-dir {self.state_dir}"], capture_output=True, text=True)
+        for pid in pids.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if pid_file.exists():
+            pid_file.unlink()
