@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,11 @@ def platform_context(ctx: OperationContext) -> PlatformContext:
         default_domain=ctx.data("target").get("default_domain", ""),
         api_url=op.api_endpoint,
         namespace=op.namespace,
+        org_guid=op.org_guid,
+        space_guid=op.space_guid,
+        # Both phases of one operation must resolve ${timestamp} and generated values alike.
+        timestamp=time.strftime("%Y%m%d%H%M%S", time.gmtime(op.started_at)),
+        seed=op.id,
     )
 
 

@@ -134,12 +134,25 @@ class Store:
         return _op_from_row(rows[0]) if rows else None
 
     def insert_if_unlocked(self, op: OperationRecord) -> OperationRecord | None:
-        """Atomically: insert `op` unless another active operation holds its MTA's lock (returned)."""
-        with self._lock:
-            holder = self.lock_holder(op.space_guid, op.mta_id, op.namespace)
-            if holder is not None:
-                return holder
-            self.insert_operation(op)
+        """Atomically: insert `op` unless another active operation holds its MTA's lock (returned).
+
+        Engines sharing one PostgreSQL database serialise on a transaction-scoped advisory lock."""
+        marks = ", ".join("?" for _ in ACTIVE_STATES)
+        with self._tx() as cur:
+            if self._ph == "%s":
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                            (f"{op.space_guid}/{op.mta_id}/{op.namespace}",))
+            cur.execute(
+                self._sql(f"SELECT {', '.join(_OP_FIELDS)} FROM operations WHERE space_guid = ? AND mta_id = ? "
+                          f"AND namespace = ? AND locked = 1 AND state IN ({marks}) ORDER BY started_at"),
+                (op.space_guid, op.mta_id, op.namespace, *ACTIVE_STATES),
+            )
+            row = cur.fetchone()
+            if row is not None:
+                return _op_from_row(row)
+            cols = ", ".join(_OP_FIELDS)
+            cur.execute(self._sql(f"INSERT INTO operations ({cols}) VALUES ({', '.join('?' for _ in _OP_FIELDS)})"),
+                        _op_row(op))
             return None
 
     # -- events -----------------------------------------------------------------------------------

@@ -35,3 +35,17 @@ def test_state_survives_reopen(tmp_path: Path) -> None:
     open_store(url).insert_operation(op("7", "ACTION_REQUIRED"))
     again = open_store(url).get_operation("7")
     assert again is not None and again.state == "ACTION_REQUIRED"
+
+
+def test_postgresql_store_shares_state_between_engines() -> None:
+    from pgserver import postgres
+
+    with postgres() as url:
+        one, two = open_store(url), open_store(url)  # two engines, one database
+        assert one.insert_if_unlocked(op("1")) is None
+        holder = two.insert_if_unlocked(op("2"))
+        assert holder is not None and holder.id == "1"
+        one.append_event(EventRecord("1", 0, time.time(), "INFO", "hello"))
+        assert [e.text for e in two.events("1")] == ["hello"]
+        one.close()
+        two.close()
