@@ -1,0 +1,143 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"bgdeploy.local/plugin-shim/internal/archive"
+	"bgdeploy.local/plugin-shim/internal/engine"
+	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
+	"bgdeploy.local/plugin-shim/internal/ui"
+)
+
+func runBgDeployCommand(ctx context.Context, env *Env, name string, args []string) int {
+	opts, err := parseDeploy(args, true)
+	if err != nil {
+		return usageFailure(env, bgDeployMeta, wantsJSON(args), err)
+	}
+	return runDeploy(ctx, newSession(env, name, opts.json), opts)
+}
+
+func runDeployCommand(ctx context.Context, env *Env, name string, args []string) int {
+	opts, err := parseDeploy(args, false)
+	if err != nil {
+		return usageFailure(env, deployMeta, wantsJSON(args), err)
+	}
+	return runDeploy(ctx, newSession(env, name, opts.json), opts)
+}
+
+// runDeploy: target check, archive (built from a directory if needed), uploads, start, follow.
+func runDeploy(ctx context.Context, s *session, o *deployOptions) int {
+	defer s.close()
+	if err := s.loadTarget(); err != nil {
+		return s.fail(err)
+	}
+	if o.action.given() {
+		return runAction(ctx, s, o.url, o.action.id.value, o.action.action.value, o.retries)
+	}
+	archivePath, err := s.resolveArchive(o)
+	if err != nil {
+		return s.fail(err)
+	}
+	s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
+	s.ui.Say("")
+	if err := s.connect(ctx, o.url); err != nil {
+		return s.fail(err)
+	}
+	archives, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_ARCHIVE, []string{archivePath})
+	if err != nil {
+		return s.fail(err)
+	}
+	var extIDs []string
+	if len(o.extDescriptors) > 0 {
+		refs, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_EXTENSION_DESCRIPTOR, o.extDescriptors)
+		if err != nil {
+			return s.fail(err)
+		}
+		for _, r := range refs {
+			extIDs = append(extIDs, r.GetId())
+		}
+	}
+	req := &pb.StartOperationRequest{
+		Target:                 s.target.Proto(),
+		ProcessType:            o.processType,
+		ArchiveId:              archives[0].GetId(),
+		ExtensionDescriptorIds: extIDs,
+		Options:                o.options,
+		AbortConflicting:       o.force,
+	}
+	op, code, ok := s.start(ctx, req)
+	if !ok {
+		return code
+	}
+	return s.newFollower(o.retries).follow(ctx, op, 0)
+}
+
+// resolveArchive returns the absolute path of the archive to deploy, building one when the
+// argument (or the current directory) is a directory.
+func (s *session) resolveArchive(o *deployOptions) (string, error) {
+	src := o.source
+	if src == "" {
+		src = "."
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return "", err
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("Could not find file %s", src)
+	}
+	if !info.IsDir() {
+		return abs, nil
+	}
+	res, err := archive.Build(abs, o.options.GetModules(), o.options.GetResources())
+	if err != nil {
+		return "", err
+	}
+	for _, w := range res.Warnings {
+		s.ui.Warn(w)
+	}
+	return res.Path, nil
+}
+
+// start starts the operation. When another operation holds the MTA it asks whether to abort
+// that one (on a terminal, like the official plugin), else explains how to.
+func (s *session) start(ctx context.Context, req *pb.StartOperationRequest) (*pb.Operation, int, bool) {
+	op, err := s.eng.StartOperation(ctx, req)
+	if id, conflict := engine.ConflictingOperation(err); conflict && !req.AbortConflicting {
+		s.summary.OperationID = id
+		if s.env.InTTY && !s.ui.JSON && s.confirm(fmt.Sprintf("There is an ongoing operation %s for this multi-target app. Do you want to abort it? (y/n)", id)) {
+			s.ui.Say(`Executing action "abort" on operation %s...`, id)
+			req.AbortConflicting = true
+			op, err = s.eng.StartOperation(ctx, req)
+		} else {
+			msg := fmt.Sprintf("%s\nUse \"cf %s -i %s -a abort\" to abort the conflicting operation, or run the command again with -f to abort it first.",
+				err.Error(), s.name, id)
+			s.ui.Failed(msg)
+			s.summary.Message = err.Error()
+			s.summary.Next = map[string]string{"abort": fmt.Sprintf("cf %s -i %s -a abort", s.name, id)}
+			return nil, s.end(ui.OutcomeError, ui.ExitFailed), false
+		}
+	}
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("Could not create operation: %w", err)), false
+	}
+	s.summary.OperationID = op.GetId()
+	s.summary.MtaID = op.GetMtaId()
+	s.ui.Emit(ui.EventRecord{Event: "operation", OperationID: op.GetId(), State: stateName(op.GetState()),
+		Timestamp: timestamp(s.ui.Now()), Message: processName(op.GetProcessType()) + " started"})
+	return op, 0, true
+}
+
+// confirm asks a yes/no question on the terminal; anything but y/yes (or EOF) is no.
+func (s *session) confirm(question string) bool {
+	fmt.Fprintf(s.env.Stdout, "%s> ", question)
+	line, _ := bufio.NewReader(s.env.Stdin).ReadString('\n')
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes"
+}

@@ -1,0 +1,105 @@
+// Package cmd holds the plugin's commands: one file per command with its options, flag parsing
+// and validation, and a runX(ctx, session, opts) that returns an exit code (ui/exitcode.go).
+// Commands talk only to an engine.Client, the cf CLI connection (through cfctx) and the UI.
+package cmd
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"code.cloudfoundry.org/cli/v8/plugin"
+
+	"bgdeploy.local/plugin-shim/internal/cfctx"
+	"bgdeploy.local/plugin-shim/internal/engine"
+	"bgdeploy.local/plugin-shim/internal/ui"
+)
+
+// Env is what a command run depends on; tests fill it with fakes.
+type Env struct {
+	Conn   plugin.CliConnection
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+	// OutTTY: stdout is a terminal (progress bar, colours). InTTY: stdin is one (prompts).
+	OutTTY, InTTY bool
+	// EngineCommand is the local engine command baked in at build time.
+	EngineCommand string
+	// NewEngine connects to the engine; engine.New unless a test replaces it.
+	NewEngine func(ctx context.Context, ep engine.Endpoint, tokens engine.TokenSource) (engine.Client, error)
+	Now       func() time.Time
+}
+
+// session is one command run: its output, target and engine connection, and the --json summary
+// it builds up.
+type session struct {
+	env     *Env
+	ui      *ui.UI
+	name    string // the command name the user ran (aliases resolved), used in hints
+	target  cfctx.Target
+	eng     engine.Client
+	summary ui.Summary
+}
+
+func newSession(env *Env, name string, jsonMode bool) *session {
+	return &session{
+		env:     env,
+		ui:      ui.New(env.Stdout, env.Stderr, env.OutTTY, jsonMode),
+		name:    name,
+		summary: ui.Summary{Event: "summary", Command: name},
+	}
+}
+
+// loadTarget reads the cf target (logged in, org and space targeted).
+func (s *session) loadTarget() error {
+	t, err := cfctx.Load(s.env.Conn)
+	if err != nil {
+		return err
+	}
+	s.target = t
+	return nil
+}
+
+// connect opens the engine named by -u / the environment / the local default.
+func (s *session) connect(ctx context.Context, urlFlag string) error {
+	ep, err := engine.Resolve(urlFlag, s.env.EngineCommand)
+	if err != nil {
+		return err
+	}
+	eng, err := s.env.NewEngine(ctx, ep, cfctx.TokenSource(s.env.Conn))
+	if err != nil {
+		return err
+	}
+	s.eng = eng
+	return nil
+}
+
+func (s *session) close() {
+	if s.eng != nil {
+		s.eng.Close()
+	}
+}
+
+// end emits the --json summary and returns the exit code.
+func (s *session) end(outcome string, code int) int {
+	s.summary.Outcome = outcome
+	s.summary.ExitCode = code
+	s.ui.Emit(s.summary)
+	return code
+}
+
+// fail prints FAILED and the error and ends the run with exit 1 (130 when interrupted).
+func (s *session) fail(err error) int {
+	if isInterrupt(err) {
+		s.ui.Failed("Interrupted.")
+		s.summary.Message = "interrupted"
+		return s.end(ui.OutcomeInterrupted, ui.ExitInterrupted)
+	}
+	s.ui.Failed(err.Error())
+	s.summary.Message = err.Error()
+	return s.end(ui.OutcomeError, ui.ExitFailed)
+}
+
+func isInterrupt(err error) bool {
+	return err == context.Canceled
+}

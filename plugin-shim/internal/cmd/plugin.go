@@ -1,0 +1,120 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"code.cloudfoundry.org/cli/v8/plugin"
+	"golang.org/x/term"
+
+	"bgdeploy.local/plugin-shim/internal/engine"
+	"bgdeploy.local/plugin-shim/internal/ui"
+)
+
+// PluginName is the name users install and uninstall (`cf uninstall-plugin bg-deploy-plugin`).
+const PluginName = "bg-deploy-plugin"
+
+// command is one registered command: its metadata and how to run it.
+type command struct {
+	meta plugin.Command
+	run  func(ctx context.Context, env *Env, name string, args []string) int
+}
+
+var registry = []command{
+	{bgDeployMeta, runBgDeployCommand},
+	{deployMeta, runDeployCommand},
+	{undeployMeta, runUndeployCommand},
+	{mtasMeta, runMtasCommand},
+	{mtaMeta, runMtaCommand},
+	{mtaOpsMeta, runMtaOpsCommand},
+	{dmolMeta, runDmolCommand},
+}
+
+// Plugin implements plugin.Plugin.
+type Plugin struct {
+	Version       plugin.VersionType
+	EngineCommand string
+}
+
+// GetMetadata lists the commands for `cf install-plugin` and `cf help`.
+func (p *Plugin) GetMetadata() plugin.PluginMetadata {
+	cmds := make([]plugin.Command, len(registry))
+	for i, c := range registry {
+		cmds[i] = c.meta
+	}
+	return plugin.PluginMetadata{
+		Name:          PluginName,
+		Version:       p.Version,
+		MinCliVersion: plugin.VersionType{Major: 8},
+		Commands:      cmds,
+	}
+}
+
+// Run is called by plugin.Start with the command name and the user's arguments.
+func (p *Plugin) Run(conn plugin.CliConnection, args []string) {
+	if len(args) == 0 || args[0] == "CLI-MESSAGE-UNINSTALL" {
+		return
+	}
+	env := &Env{
+		Conn:          conn,
+		Stdout:        os.Stdout,
+		Stderr:        os.Stderr,
+		Stdin:         os.Stdin,
+		OutTTY:        term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:         term.IsTerminal(int(os.Stdin.Fd())),
+		EngineCommand: p.EngineCommand,
+		NewEngine:     engine.New,
+		Now:           time.Now,
+	}
+	// Ctrl-C cancels the context: a watch detaches and leaves the operation running.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, env, args)
+	stop()
+	if code != 0 {
+		os.Exit(code)
+	}
+}
+
+// Main runs one command and returns its exit code.
+func Main(ctx context.Context, env *Env, args []string) int {
+	for _, c := range registry {
+		if args[0] == c.meta.Name || (c.meta.Alias != "" && args[0] == c.meta.Alias) {
+			return c.run(ctx, env, c.meta.Name, args[1:])
+		}
+	}
+	fmt.Fprintf(env.Stdout, "FAILED\n'%s' is not a registered command of %s.\n", args[0], PluginName)
+	return ui.ExitUsage
+}
+
+// usageFailure prints a parse or validation error the cf way and returns exit 2.
+func usageFailure(env *Env, meta plugin.Command, jsonMode bool, err error) int {
+	s := newSession(env, meta.Name, jsonMode)
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		return s.fail(err)
+	}
+	s.ui.Failed("Incorrect usage. " + ue.msg)
+	if !jsonMode {
+		fmt.Fprintln(env.Stdout)
+		fmt.Fprint(env.Stdout, helpText(meta))
+	}
+	s.summary.Message = "Incorrect usage. " + ue.msg
+	return s.end(ui.OutcomeUsageError, ui.ExitUsage)
+}
+
+// ParseVersion reads "major.minor.build" (missing or bad parts are 0) for the plugin metadata.
+func ParseVersion(v string) plugin.VersionType {
+	var parts [3]int
+	for i, p := range strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3) {
+		n, _ := strconv.Atoi(p)
+		parts[i] = n
+	}
+	return plugin.VersionType{Major: parts[0], Minor: parts[1], Build: parts[2]}
+}

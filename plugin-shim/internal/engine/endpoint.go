@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// Environment variables of docs/contracts.md.
+const (
+	EnvEngineURL      = "CF_BG_DEPLOY_ENGINE_URL"
+	EnvEngineCA       = "CF_BG_DEPLOY_ENGINE_CA"
+	EnvEngineInsecure = "CF_BG_DEPLOY_ENGINE_INSECURE"
+	EnvEngineCmd      = "CF_BG_DEPLOY_ENGINE_CMD"
+)
+
+// Endpoint says where the engine is: a local engine on a unix socket in the state dir (started
+// on demand), or a remote engine at host:port.
+type Endpoint struct {
+	// Remote is host:port of a remote engine; empty for the local engine.
+	Remote   string
+	Insecure bool   // remote without TLS (tests only)
+	CAFile   string // remote: PEM roots instead of the system's
+	// StateDir holds the local engine's socket, database and log.
+	StateDir string
+	// Command starts a local engine (argv without the serve arguments).
+	Command []string
+}
+
+// Resolve picks the endpoint: the -u flag, else CF_BG_DEPLOY_ENGINE_URL, else the local engine.
+// bakedCommand is the engine command set at build time (may be empty).
+func Resolve(urlFlag, bakedCommand string) (Endpoint, error) {
+	remote := urlFlag
+	if remote == "" {
+		remote = os.Getenv(EnvEngineURL)
+	}
+	if remote != "" {
+		hostport, err := hostPort(remote)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		return Endpoint{
+			Remote:   hostport,
+			Insecure: strings.EqualFold(os.Getenv(EnvEngineInsecure), "true"),
+			CAFile:   os.Getenv(EnvEngineCA),
+		}, nil
+	}
+	dir, err := StateDir()
+	if err != nil {
+		return Endpoint{}, err
+	}
+	return Endpoint{StateDir: dir, Command: engineCommand(bakedCommand)}, nil
+}
+
+// StateDir is $CF_HOME/.cf/bg-deploy, else $HOME/.cf/bg-deploy.
+func StateDir() (string, error) {
+	home := os.Getenv("CF_HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("Could not find the home directory: %v", err)
+		}
+	}
+	return filepath.Join(home, ".cf", "bg-deploy"), nil
+}
+
+func engineCommand(baked string) []string {
+	if env := strings.Fields(os.Getenv(EnvEngineCmd)); len(env) > 0 {
+		return env
+	}
+	if baked != "" {
+		return []string{baked}
+	}
+	return []string{"bgdeploy-engine"}
+}
+
+// hostPort accepts HOST, HOST:PORT or a URL with a scheme (which the official plugin's users
+// are used to typing) and returns HOST:PORT (443 by default).
+func hostPort(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	for _, scheme := range []string{"https://", "grpcs://", "http://", "grpc://", "dns:///"} {
+		s = strings.TrimPrefix(s, scheme)
+	}
+	s = strings.TrimRight(s, "/")
+	if s == "" || strings.ContainsAny(s, "/ ") {
+		return "", fmt.Errorf("Invalid deploy engine URL %q, expected HOST:PORT", raw)
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		s = net.JoinHostPort(s, "443")
+	}
+	return s, nil
+}
+
+// Local reports whether this is the local engine.
+func (e Endpoint) Local() bool { return e.Remote == "" }
+
+// SocketPath is the local engine's socket.
+func (e Endpoint) SocketPath() string { return filepath.Join(e.StateDir, "engine.sock") }
+
+// LogPath is the local engine's log (empty for remote engines).
+func (e Endpoint) LogPath() string {
+	if !e.Local() {
+		return ""
+	}
+	return filepath.Join(e.StateDir, "engine.log")
+}
+
+// Target is the gRPC dial target.
+func (e Endpoint) Target() string {
+	if e.Local() {
+		return "unix://" + e.SocketPath()
+	}
+	return "dns:///" + e.Remote
+}
+
+// Display is the address as shown in messages.
+func (e Endpoint) Display() string {
+	if e.Local() {
+		return "unix://" + e.SocketPath()
+	}
+	return e.Remote
+}
+
+func (e Endpoint) transportCredentials() (credentials.TransportCredentials, error) {
+	if e.Local() || e.Insecure {
+		// A unix socket in a 0700 directory: only this user can reach it.
+		return insecure.NewCredentials(), nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if e.CAFile != "" {
+		pem, err := os.ReadFile(e.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("Could not read %s: %v", EnvEngineCA, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("No certificate found in %s (%s)", e.CAFile, EnvEngineCA)
+		}
+		cfg.RootCAs = pool
+	}
+	return credentials.NewTLS(cfg), nil
+}

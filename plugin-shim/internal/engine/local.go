@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// How long a freshly started local engine may take to answer its health check.
+var localStartTimeout = 30 * time.Second
+
+// ensureLocal makes sure the local engine answers, starting it when nothing does
+// (docs/contracts.md "Local engine"). A lock file keeps two shims from starting two engines.
+func (c *grpcClient) ensureLocal(ctx context.Context) error {
+	if !c.ep.Local() {
+		return nil
+	}
+	if c.healthy(ctx, time.Second) {
+		return nil
+	}
+	dir := c.ep.StateDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("Could not create the engine state directory %s: %v", dir, err)
+	}
+	_ = os.Chmod(dir, 0o700) // MkdirAll leaves an existing directory's mode alone
+	unlock, err := lockFile(dir + "/engine.lock")
+	if err != nil {
+		return fmt.Errorf("Could not lock %s/engine.lock: %v", dir, err)
+	}
+	defer unlock()
+	// Another shim may have started it while we waited for the lock.
+	if c.healthy(ctx, time.Second) {
+		return nil
+	}
+	removeStaleSocket(c.ep.SocketPath())
+	exited, err := c.startLocal()
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(localStartTimeout)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("The deploy engine exited while starting (%v). See the engine log at %s", err, c.ep.LogPath())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(150 * time.Millisecond):
+		}
+		c.conn.ResetConnectBackoff()
+		if c.healthy(ctx, 500*time.Millisecond) {
+			return nil
+		}
+	}
+	return fmt.Errorf("The deploy engine did not become ready within %s. See the engine log at %s", localStartTimeout, c.ep.LogPath())
+}
+
+// startLocal runs `<engine command> serve --listen unix://<sock> --state-dir <dir>` detached
+// from the plugin (own session, output to engine.log), so it outlives this command.
+func (c *grpcClient) startLocal() (<-chan error, error) {
+	argv := append(append([]string{}, c.ep.Command...),
+		"serve", "--listen", "unix://"+c.ep.SocketPath(), "--state-dir", c.ep.StateDir)
+	logFile, err := os.OpenFile(c.ep.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("Could not open the engine log %s: %v", c.ep.LogPath(), err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Dir = c.ep.StateDir
+	detach(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("Could not start the deploy engine (%s): %v. Set %s or use -u to name a remote engine",
+			strings.Join(c.ep.Command, " "), err, EnvEngineCmd)
+	}
+	exited := make(chan error, 1)
+	go func() {
+		err := cmd.Wait()
+		if err == nil {
+			err = errors.New("exit status 0")
+		}
+		exited <- err
+	}()
+	return exited, nil
+}
+
+// healthy asks the gRPC health service (service "") whether the engine is SERVING.
+func (c *grpcClient) healthy(ctx context.Context, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := healthpb.NewHealthClient(c.conn).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+	return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+}
+
+// removeStaleSocket deletes a socket file nobody listens on, left by an engine that died.
+func removeStaleSocket(path string) {
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	conn, err := net.DialTimeout("unix", path, 500*time.Millisecond)
+	if err == nil {
+		conn.Close()
+		return
+	}
+	_ = os.Remove(path)
+}

@@ -1,0 +1,10 @@
+//go:build !unix
+
+package engine
+
+import "os/exec"
+
+// On other systems the local engine is started without its own session or lock; use -u there.
+func detach(*exec.Cmd) {}
+
+func lockFile(string) (func(), error) { return func() {}, nil }
