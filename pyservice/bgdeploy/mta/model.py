@@ -28,6 +28,16 @@ class PlatformContext:
     apply_namespace_service_names: bool = True
     apply_namespace_app_routes: bool = True
     apply_namespace_as_suffix: bool = False
+    # Added by mta/: True when the four apply_namespace_* values came from command-line flags, which then win
+    # over the descriptor's `apply-namespace` parameters (otherwise the descriptor decides, these are defaults).
+    apply_namespace_explicit: bool = False
+    org_guid: str = ""  # ${org-guid}
+    space_guid: str = ""  # ${space-guid}
+    authorization_url: str = ""  # ${authorization-url}
+    # ${timestamp} (yyyyMMddHHmmss) and the seed of ${generated-user}/${generated-password}: pass the same values
+    # to every resolve() of one operation (idle phase, resume) so they do not change between phases.
+    timestamp: str = ""  # "" = now (UTC)
+    seed: str = ""  # "" = random per resolve() call
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Route:
     host: str  # "" when no-hostname
     domain: str
     path: str = ""  # "" or "/segment..."
+    protocol: str | None = field(default=None, compare=False)  # app protocol of the route ("http2"), if given
 
     @property
     def url(self) -> str:
@@ -94,6 +105,13 @@ class AppSpec:
     provided_dependencies: list[str] = field(default_factory=list)
     keep_existing_routes: bool = False
     restart_on_env_change: bool = True
+    # Added by mta/:
+    docker_credentials: dict | None = None  # {"username": ..., "password": ...}
+    keep_existing_env: bool = False
+    keep_existing_bindings: bool = False
+    features: dict[str, bool] = field(default_factory=dict)  # CF app features (`app-features`, `enable-ssh`)
+    restart_on: dict[str, bool] = field(default_factory=dict)  # vcap-application / vcap-services / user-provided
+    tasks: list[dict] = field(default_factory=list)  # `tasks` as given (name, command, memory, disk-quota)
 
 
 @dataclass
@@ -120,6 +138,10 @@ class ServiceSpec:
     skip_service_updates: bool = False
     fail_on_service_update: bool = True
     processed_after: list[str] | None = None
+    # Added by mta/: the map forms of `skip-service-updates` / `fail-on-service-update` name aspects
+    # ("parameters", "plan", "tags", "keys"); the booleans above are True only when it applies to all of them.
+    skip_updates: list[str] = field(default_factory=list)
+    fail_on_update: list[str] = field(default_factory=lambda: ["parameters", "plan", "tags", "keys"])
 
 
 @dataclass
@@ -133,6 +155,10 @@ class DeploymentModel:
     waves: list[list[str]]  # module names; modules in one wave may deploy in parallel
     service_batches: list[list[str]]  # resource names; one batch at a time, in parallel inside
     warnings: list[str] = field(default_factory=list)
+    # Added by mta/: modules with `skip-deploy: true` (the deploy service undeploys their existing apps) and
+    # whether modules deploy in parallel waves (`enable-parallel-deployments`, schema 3).
+    skipped_modules: list[str] = field(default_factory=list)
+    parallel: bool = False
 
     def app(self, module: str) -> AppSpec:
         return next(a for a in self.apps if a.module == module)

@@ -1,0 +1,144 @@
+"""The descriptor model (mtad.yaml and .mtaext as written) and the two loaders the engine calls.
+
+These are the user's documents after schema validation and before any merging or resolution; `resolve.py`
+turns them into `model.DeploymentModel`. Each element remembers its descriptor path (`where`) so later
+stages can name it in errors; `Descriptor.line(path)` gives the source line for a path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bgdeploy.errors import ContentError
+
+from .yamlload import Lines, line_for, load_yaml
+
+Params = dict[str, Any]
+
+
+@dataclass
+class Requires:
+    name: str
+    where: str
+    parameters: Params = field(default_factory=dict)
+    properties: Params = field(default_factory=dict)
+    parameters_metadata: Params = field(default_factory=dict)
+    properties_metadata: Params = field(default_factory=dict)
+    group: str | None = None
+    list: str | None = None
+
+
+@dataclass
+class Provides:
+    name: str
+    where: str
+    parameters: Params = field(default_factory=dict)
+    properties: Params = field(default_factory=dict)
+    parameters_metadata: Params = field(default_factory=dict)
+    properties_metadata: Params = field(default_factory=dict)
+    public: bool | None = None
+
+
+@dataclass
+class Module:
+    name: str
+    type: str
+    where: str
+    path: str | None = None  # content path as written (directory deploys; archives use the manifest)
+    description: str | None = None
+    parameters: Params = field(default_factory=dict)
+    properties: Params = field(default_factory=dict)
+    parameters_metadata: Params = field(default_factory=dict)
+    properties_metadata: Params = field(default_factory=dict)
+    requires: list[Requires] = field(default_factory=list)
+    provides: list[Provides] = field(default_factory=list)
+    deployed_after: list[str] | None = None
+    hooks: list[Params] = field(default_factory=list)
+
+
+@dataclass
+class Resource:
+    name: str
+    where: str
+    type: str | None = None
+    description: str | None = None
+    parameters: Params = field(default_factory=dict)
+    properties: Params = field(default_factory=dict)
+    parameters_metadata: Params = field(default_factory=dict)
+    properties_metadata: Params = field(default_factory=dict)
+    active: bool | None = None
+    optional: bool | None = None
+    requires: list[Requires] = field(default_factory=list)
+    processed_after: list[str] | None = None
+
+
+@dataclass
+class Descriptor:
+    schema_version: str
+    id: str
+    version: str
+    file_name: str
+    parameters: Params = field(default_factory=dict)
+    parameters_metadata: Params = field(default_factory=dict)
+    modules: list[Module] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    lines: Lines = field(default_factory=dict, repr=False)
+
+    @property
+    def major(self) -> int:
+        return int(self.schema_version.split(".")[0])
+
+    def line(self, path: str) -> int | None:
+        return line_for(self.lines, path)
+
+    def error(self, message: str, path: str = "") -> ContentError:
+        return ContentError(message, file=self.file_name, line=self.line(path) if path else None, path=path)
+
+    def module(self, name: str) -> Module | None:
+        return next((m for m in self.modules if m.name == name), None)
+
+    def resource(self, name: str) -> Resource | None:
+        return next((r for r in self.resources if r.name == name), None)
+
+
+@dataclass
+class ExtensionDescriptor:
+    """An .mtaext: same element shapes as a descriptor, but every element only names what it extends."""
+
+    schema_version: str
+    id: str
+    extends: str
+    file_name: str
+    version: str | None = None
+    parameters: Params = field(default_factory=dict)
+    parameters_metadata: Params = field(default_factory=dict)
+    modules: list[Module] = field(default_factory=list)  # `type` is "" in extensions
+    resources: list[Resource] = field(default_factory=list)
+    lines: Lines = field(default_factory=dict, repr=False)
+
+    @property
+    def major(self) -> int:
+        return int(self.schema_version.split(".")[0])
+
+    def line(self, path: str) -> int | None:
+        return line_for(self.lines, path)
+
+    def error(self, message: str, path: str = "") -> ContentError:
+        return ContentError(message, file=self.file_name, line=self.line(path) if path else None, path=path)
+
+
+def load_descriptor(text: str, file_name: str) -> Descriptor:
+    """Parse and validate a deployment descriptor (mtad.yaml)."""
+    from .schema import build_descriptor
+
+    data, lines = load_yaml(text, file_name)
+    return build_descriptor(data, lines, file_name)
+
+
+def load_extension(text: str, file_name: str) -> ExtensionDescriptor:
+    """Parse and validate an extension descriptor (.mtaext)."""
+    from .schema import build_extension
+
+    data, lines = load_yaml(text, file_name)
+    return build_extension(data, lines, file_name)
