@@ -1,0 +1,61 @@
+"""`/_sim/` control API (no auth): state dump, request log, config, faults, reset."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import TYPE_CHECKING
+
+from .api import Resp
+from .errors import CCError, parse_error, unknown_request
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
+
+
+def handle(sim: Simulator, method: str, path: str, query: str, body: bytes) -> Resp:
+    try:
+        return _route(sim, method, path, query, body)
+    except CCError as err:
+        return Resp(err.status, err.body())
+
+
+def _json(body: bytes) -> dict:
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise parse_error() from exc
+    if not isinstance(value, dict):
+        raise parse_error("expected a JSON object")
+    return value
+
+
+def _route(sim: Simulator, method: str, path: str, query: str, body: bytes) -> Resp:
+    params = dict(urllib.parse.parse_qsl(query))
+    if (method, path) == ("GET", "/_sim/state"):
+        return Resp(200, sim.dump())
+    if (method, path) == ("GET", "/_sim/requests"):
+        since = int(params.get("since", "0") or 0)
+        if params.get("source") == "router":
+            return Resp(200, {"requests": list(sim.router.recent)})
+        return Resp(200, {"requests": sim.request_log(since)})
+    if (method, path) == ("POST", "/_sim/config"):
+        with sim.lock:
+            sim.config.update(_json(body))
+            return Resp(200, sim.config.as_dict())
+    if (method, path) == ("GET", "/_sim/config"):
+        return Resp(200, sim.config.as_dict())
+    if (method, path) == ("POST", "/_sim/faults"):
+        sim.faults.configure(_json(body))
+        return Resp(200, sim.faults.as_dict())
+    if (method, path) == ("GET", "/_sim/faults"):
+        return Resp(200, sim.faults.as_dict())
+    if (method, path) == ("POST", "/_sim/reset"):
+        sim.reset()
+        return Resp(200, {"reset": True})
+    if (method, path) == ("POST", "/_sim/router/sync"):
+        with sim.lock:  # install the current table now (tests that do not care about propagation)
+            sim.router.table = sim.router.compute()
+            sim.router.table_version = sim.router._pending_version
+        return Resp(200, sim.router.describe())
+    raise unknown_request()

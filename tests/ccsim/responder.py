@@ -1,0 +1,47 @@
+"""Built-in responder: what runs for an app whose bits have no command runnable here.
+
+Run as a script: `python responder.py`; answers every request with "<app name> <droplet guid>\n".
+Env: PORT, SIM_APP_NAME, SIM_DROPLET_GUID, CF_INSTANCE_INDEX. SIGTERM stops accepting and lets
+in-flight requests finish.
+"""
+
+import http.server
+import os
+import signal
+import threading
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def _answer(self, with_body: bool = True) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = f"{os.environ.get('SIM_APP_NAME', '')} {os.environ.get('SIM_DROPLET_GUID', '')}\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Sim-App", os.environ.get("SIM_APP_NAME", ""))
+        self.send_header("X-Sim-Instance", os.environ.get("CF_INSTANCE_INDEX", ""))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _answer
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def main() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), _Handler)
+    server.daemon_threads = False
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever(poll_interval=0.05)
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()
