@@ -23,7 +23,7 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 	if !c.ep.Local() {
 		return nil
 	}
-	if c.healthy(ctx, time.Second) {
+	if socketAnswers(c.ep.SocketPath()) && c.healthy(ctx, 2*time.Second) {
 		return nil
 	}
 	dir := c.ep.StateDir
@@ -37,10 +37,14 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 	}
 	defer unlock()
 	// Another shim may have started it while we waited for the lock.
-	if c.healthy(ctx, time.Second) {
-		return nil
+	if socketAnswers(c.ep.SocketPath()) {
+		if c.healthy(ctx, 2*time.Second) {
+			return nil
+		}
+	} else {
+		// Left by an engine that died; the new one must be able to bind.
+		_ = os.Remove(c.ep.SocketPath())
 	}
-	removeStaleSocket(c.ep.SocketPath())
 	exited, err := c.startLocal()
 	if err != nil {
 		return err
@@ -99,15 +103,13 @@ func (c *grpcClient) healthy(ctx context.Context, timeout time.Duration) bool {
 	return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
 }
 
-// removeStaleSocket deletes a socket file nobody listens on, left by an engine that died.
-func removeStaleSocket(path string) {
-	if _, err := os.Stat(path); err != nil {
-		return
-	}
+// socketAnswers tells quickly whether anything listens on the socket, so that a missing engine
+// is started at once instead of after a health-check timeout.
+func socketAnswers(path string) bool {
 	conn, err := net.DialTimeout("unix", path, 500*time.Millisecond)
-	if err == nil {
-		conn.Close()
-		return
+	if err != nil {
+		return false
 	}
-	_ = os.Remove(path)
+	conn.Close()
+	return true
 }

@@ -6,13 +6,12 @@ import (
 	"context"
 	"io"
 	"sync"
-	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"bgdeploy.local/plugin-shim/internal/engine"
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
+	"bgdeploy.local/plugin-shim/internal/testfakes/fakedeployer"
 )
 
 // WatchScript is what one Watch call sees: the events (filtered by after_seq like a real
@@ -190,22 +189,10 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// Epoch is the time of scripted events.
-var Epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-
-// Progress is a persisted progress event.
-func Progress(op string, seq int64, text string) *pb.Event {
-	return &pb.Event{OperationId: op, Seq: seq, Time: timestamppb.New(Epoch.Add(time.Duration(seq) * time.Second)),
-		Kind: &pb.Event_Progress{Progress: &pb.Progress{Level: pb.Level_LEVEL_INFO, Text: text}}}
-}
-
-// Stopped is the final event of a watch.
-func Stopped(seq int64, op *pb.Operation) *pb.Event {
-	return &pb.Event{OperationId: op.GetId(), Seq: seq, Time: timestamppb.New(Epoch.Add(time.Duration(seq) * time.Second)),
-		Kind: &pb.Event_Stopped{Stopped: &pb.Stopped{Operation: op}}}
-}
-
-// Op is an operation in a state.
-func Op(id string, state pb.State) *pb.Operation {
-	return &pb.Operation{Id: id, State: state, MtaId: "hello", ProcessType: pb.ProcessType_PROCESS_TYPE_BLUE_GREEN_DEPLOY}
-}
+// Event helpers live in fakedeployer (which the engine package's tests can import).
+var (
+	Epoch    = fakedeployer.Epoch
+	Progress = fakedeployer.Progress
+	Stopped  = fakedeployer.Stopped
+	Op       = fakedeployer.Op
+)
