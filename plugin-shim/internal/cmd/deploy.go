@@ -134,9 +134,14 @@ func (s *session) start(ctx context.Context, req *pb.StartOperationRequest) (*pb
 	return op, 0, true
 }
 
-// confirm asks a yes/no question on the terminal; anything but y/yes (or EOF) is no.
+// confirm asks a yes/no question; anything but y/yes (or EOF) is no. In JSON mode the question
+// goes to stderr so stdout stays JSON.
 func (s *session) confirm(question string) bool {
-	fmt.Fprintf(s.env.Stdout, "%s> ", question)
+	w := s.env.Stdout
+	if s.ui.JSON {
+		w = s.env.Stderr
+	}
+	fmt.Fprintf(w, "%s> ", question)
 	line, _ := bufio.NewReader(s.env.Stdin).ReadString('\n')
 	answer := strings.ToLower(strings.TrimSpace(line))
 	return answer == "y" || answer == "yes"

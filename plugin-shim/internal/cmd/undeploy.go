@@ -73,7 +73,7 @@ func runUndeploy(ctx context.Context, s *session, o *undeployOptions) int {
 		return runAction(ctx, s, o.url, o.action.id.value, o.action.action.value, o.retries)
 	}
 	s.summary.MtaID = o.mtaID
-	if !o.force && !s.ui.JSON {
+	if !o.force {
 		if !s.confirm(fmt.Sprintf("Really undeploy multi-target app %s in org %s / space %s? (y/n)", o.mtaID, s.target.OrgName, s.target.SpaceName)) {
 			s.ui.Warn("Undeploy cancelled")
 			s.summary.Message = "Undeploy cancelled"
