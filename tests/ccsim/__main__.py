@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from .config import SimConfig
+from .openapi_check import OpenApiChecker
 from .server import ApiServer
 from .simulator import Simulator
 
@@ -35,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("token_lifetime_s", "staging_s", "start_s", "route_propagation_s", "broker_s", "job_s",
                  "latency_ms"):
         p.add_argument("--" + name.replace("_", "-"), type=float, dest=name)
+    p.add_argument("--openapi-dir", type=Path, help="check every JSON answer against this OpenAPI description")
     p.add_argument("--log-level", default="WARNING")
     return p.parse_args(argv)
 
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="ccsim-"))
     sim = Simulator(work_dir, config, seed=args.seed, catalog=catalog)
     sim.faults.configure({"seed": args.seed, **json.loads(args.faults_json)})
+    if args.openapi_dir:
+        sim.openapi = OpenApiChecker(args.openapi_dir)
     api = ApiServer((args.host, args.port), sim)
     api_port = int(api.server_address[1])
     router_port = sim.router.start(args.host, args.router_port)

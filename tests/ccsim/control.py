@@ -50,6 +50,9 @@ def _route(sim: Simulator, method: str, path: str, query: str, body: bytes) -> R
         return Resp(200, sim.faults.as_dict())
     if (method, path) == ("GET", "/_sim/faults"):
         return Resp(200, sim.faults.as_dict())
+    if (method, path) == ("GET", "/_sim/openapi"):
+        return Resp(200, {"enabled": sim.openapi is not None, "checked": sim.openapi_checked,
+                          "violations": list(sim.openapi_violations)})
     if (method, path) == ("POST", "/_sim/reset"):
         sim.reset()
         return Resp(200, {"reset": True})

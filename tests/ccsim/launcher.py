@@ -59,6 +59,10 @@ class SimHandle:
     def router_requests(self) -> list[dict[str, Any]]:
         return self._call("GET", "/_sim/requests?source=router")["requests"]
 
+    def openapi(self) -> dict[str, Any]:
+        """{"enabled", "checked", "violations": [...]} of the response-body check against the OpenAPI spec."""
+        return self._call("GET", "/_sim/openapi")
+
     def reset(self) -> None:
         self._call("POST", "/_sim/reset", {})
 
@@ -90,6 +94,7 @@ class SimHandle:
 
 def start_simulator(tmpdir: str | os.PathLike[str], *, seed: int = 0, faults: dict[str, Any] | None = None,
                     catalog: list[dict[str, Any]] | None = None, python: str | None = None,
+                    openapi_dir: str | os.PathLike[str] | None = None,
                     timeout: float = 20, **config: Any) -> SimHandle:
     base = Path(tmpdir)
     base.mkdir(parents=True, exist_ok=True)
@@ -99,6 +104,8 @@ def start_simulator(tmpdir: str | os.PathLike[str], *, seed: int = 0, faults: di
     cmd = [python or sys.executable, "-m", "ccsim", "--port", "0", "--router-port", "0", "--ready-file", str(ready),
            "--work-dir", str(base / "ccsim-work"), "--seed", str(seed), "--config-json", json.dumps(config),
            "--faults-json", json.dumps(faults or {})]
+    if openapi_dir:
+        cmd += ["--openapi-dir", str(openapi_dir)]
     if catalog:
         catalog_file = base / "ccsim-catalog.json"
         catalog_file.write_text(json.dumps(catalog))

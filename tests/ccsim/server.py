@@ -113,6 +113,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
                 log.error("handler failed: %s %s\n%s", self.command, self.path, traceback.format_exc())
                 resp = Resp(500, errors.server_error().body())
         self._send(resp, request_id)
+        if sim.openapi is not None and resp.body is not None and resp.raw is None:
+            sim.record_openapi(sim.openapi.check(self.command, path, resp.status, resp.body))
         sim.log_request({**entry, "status": resp.status, "user": user_name,
                          "ms": round((time.monotonic() - started) * 1000, 2),
                          "error": resp.body["errors"][0]["title"] if resp.status >= 400 and isinstance(

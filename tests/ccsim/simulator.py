@@ -12,6 +12,7 @@ from typing import Any
 
 from .config import SimConfig
 from .faults import Faults
+from .openapi_check import OpenApiChecker
 from .router import Router
 from .runner import Runner
 from .seed import seed_store
@@ -40,6 +41,9 @@ class Simulator:
         self.router_url = ""
         self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=self.config.request_log_limit)
         self._request_seq = itertools.count(1)
+        self.openapi: OpenApiChecker | None = None
+        self.openapi_checked = 0
+        self.openapi_violations: list[str] = []
         seed_store(self.store, self.catalog)
 
     # ------------------------------------------------------------ request log
@@ -49,6 +53,11 @@ class Simulator:
 
     def request_log(self, since: int = 0) -> list[dict[str, Any]]:
         return [e for e in list(self.requests) if e["seq"] > since]
+
+    def record_openapi(self, problems: list[str]) -> None:
+        with self.lock:
+            self.openapi_checked += 1
+            self.openapi_violations.extend(problems)
 
     # ------------------------------------------------------------ paths
     def droplet_dir(self, guid: str) -> Path:
@@ -114,6 +123,8 @@ class Simulator:
                          for j in store.all("jobs")],
                 "router": self.router.describe(),
                 "tokens_issued": self.uaa.issued,
+                "openapi": {"enabled": self.openapi is not None, "checked": self.openapi_checked,
+                            "violations": len(self.openapi_violations)},
                 "requests_logged": len(self.requests),
             }
 
