@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import zipfile
+import zlib
 from types import TracebackType
 from typing import IO, Any
 
@@ -31,6 +33,19 @@ from .manifest import MANIFEST_PATH, Manifest, parse_manifest
 from .model import ContentRef
 
 DESCRIPTOR_PATH = "META-INF/mtad.yaml"
+# What zipfile raises on damaged input (it is not limited to BadZipFile).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    ValueError,
+    EOFError,
+    OSError,
+    struct.error,
+    UnicodeDecodeError,
+    OverflowError,
+    zlib.error,
+)
 _CHUNK = 1024 * 1024
 
 
@@ -54,10 +69,10 @@ class MtaArchive:
         self.file_name = os.path.basename(path)
         try:
             self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        except FileNotFoundError:
+            raise ContentError("does not exist", file=self.file_name) from None
+        except _ZIP_ERRORS as exc:
             raise ContentError(f"is not a valid MTA archive (zip): {exc}", file=self.file_name) from None
-        except OSError as exc:
-            raise ContentError(f"cannot be read: {exc.strerror or exc}", file=self.file_name) from None
         try:
             self._infos = self._check_entries()
             self.manifest = self._read_manifest()
@@ -112,7 +127,7 @@ class MtaArchive:
         try:
             with self._zip.open(info) as handle:
                 data = handle.read(limit + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError) as exc:
+        except _ZIP_ERRORS as exc:
             raise ContentError(f"{name} cannot be read: {exc}", file=self.file_name) from None
         if len(data) > limit:
             raise ContentError(f"{name} is larger than {limit // 1024} KB", file=self.file_name)
@@ -205,7 +220,9 @@ class MtaArchive:
                     shutil.copyfileobj(source, fileobj, _CHUNK)
             else:
                 self._zip_files([(ref.entry, os.path.basename(ref.entry))], fileobj)
-        except (zipfile.BadZipFile, EOFError, NotImplementedError) as exc:
+        except _ZIP_ERRORS as exc:
+            if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile) and exc.errno is not None:
+                raise  # writing to the caller's file failed: not a content problem
             raise ContentError(f'content of module "{module}" cannot be read: {exc}', file=self.file_name) from None
 
     def _is_zip(self, entry: str) -> bool:

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +124,3 @@ class ReferenceResolver:
             self._active.discard(provider.name)
         self._resolved[provider.name] = resolved
         return resolved
-
-
-def rewrap(error: UnresolvedReference, raise_as: Callable[[str], Exception]) -> Exception:
-    return raise_as(str(error))

@@ -267,6 +267,9 @@ class _Builder:
             route_apply = self._ns_flag("app-routes", apply if apply is not None else local)
             if not route_apply or has_namespace(host, ns.namespace, as_suffix=ns.as_suffix):
                 return host
+            # Hosts built from ${default-host} already carry the namespace.
+            if any(host.startswith(str(params.get(k))) for k in ("default-live-host", "default-idle-host")):
+                return host
             return namespaced(host, ns.namespace, apply=True, as_suffix=ns.as_suffix, max_length=63)
 
         try:
@@ -727,7 +730,11 @@ class _Builder:
         deps = {s.resource: list(s.processed_after or []) for s in services}
         for s in services:
             if s.resource in (s.processed_after or []):
-                raise self.fail(f'Resource "{s.resource}" is required by itself for processing', s.resource)
+                where = next(r.where for r in self.d.resources if r.name == s.resource)
+                raise self.fail(
+                    f'Resource "{s.resource}" is required by itself for processing',
+                    child_path(where, "processed-after"),
+                )
             for other in s.processed_after or []:
                 if s.resource in deps.get(other, []):
                     raise ContentError(

@@ -36,8 +36,9 @@ def child_path(path: str, key: str | int) -> str:
 def load_yaml(text: str, file_name: str, *, max_bytes: int = MAX_DESCRIPTOR_BYTES) -> tuple[Any, Lines]:
     if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise ContentError(f"file is larger than {max_bytes // 1024} KB", file=file_name)
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return None, {}
@@ -55,7 +56,8 @@ def load_yaml(text: str, file_name: str, *, max_bytes: int = MAX_DESCRIPTOR_BYTE
     except RecursionError:
         raise ContentError("invalid YAML: nested too deeply", file=file_name) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_size(root: Node, file_name: str) -> None:
