@@ -95,7 +95,7 @@ class OpenApiChecker:
             media = (resp.get("content") or {}).get("application/json")
             if not media or "schema" not in media:
                 return None, "no JSON schema"
-            sfile, schema_node = file, media["schema"]
+            schema_node = media["schema"]
             if "$ref" in schema_node:
                 target, _, pointer = schema_node["$ref"].partition("#")
                 return f"file://{(rfile.parent / target).resolve()}#{pointer}", None

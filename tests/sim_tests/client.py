@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-
 from ccsim.launcher import SimHandle
 
 

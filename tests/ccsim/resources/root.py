@@ -24,17 +24,19 @@ def root(req: Req) -> Resp:
     return Resp(200, {"links": {
         "self": {"href": base},
         "bits_service": None,
-        "cloud_controller_v2": None,
+        # v2 is not served: the link is there because CC always announces it (cf v8 ignores it)
+        "cloud_controller_v2": {"href": f"{base}/v2", "meta": {"version": "2.200.0"}},
         "cloud_controller_v3": {"href": f"{base}/v3", "meta": {"version": version}},
         "network_policy_v0": None,
-        "network_policy_v1": None,
+        "network_policy_v1": {"href": f"{base}/networking/v1/external"},
         "login": {"href": base},
         "uaa": {"href": base},
         "credhub": None,
         "routing": None,
-        "logging": None,
-        "log_cache": None,
-        "log_stream": None,
+        # logging endpoints are not served (no logs are simulated); the links only keep the shape
+        "logging": {"href": f"ws://{host}:1"},
+        "log_cache": {"href": f"{base}/log-cache-not-simulated"},
+        "log_stream": {"href": f"{base}/log-stream-not-simulated"},
         "app_ssh": {"href": f"{host}:2222", "meta": {"host_key_fingerprint": "sim", "oauth_client": "ssh-proxy"}},
     }})
 
