@@ -36,7 +36,7 @@ $(STUBS) &: proto/bgdeploy/v1/deployer.proto proto/generate.sh $(VENV)/.installe
 	proto/generate.sh $(PY)
 
 $(PLUGIN): $(STUBS) $(GO_SRC) plugin-shim/go.mod
-	cd plugin-shim && go build -ldflags "-X main.engineCommand=$(VENV)/bin/bgdeploy-engine" -o $(PLUGIN) .
+	cd plugin-shim && go build -ldflags "-X main.engineCommand=$(VENV)/bin/bgdeploy-engine -X main.version=0.1.0" -o $(PLUGIN) .
 
 sample: $(WORK)/sample-v1.mtar $(WORK)/sample-v2.mtar
 $(WORK)/sample-%.mtar: tests/sample/build.py tests/sample/mtad.yaml tests/sample/app_server.py

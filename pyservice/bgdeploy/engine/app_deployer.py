@@ -245,12 +245,13 @@ def map_routes(ctx: OperationContext, app_guid: str, app_name: str, wanted: list
 # -- running ----------------------------------------------------------------------------------------
 
 def ensure_running(ctx: OperationContext, spec: AppSpec, app: dict, app_name: str, *, restart: bool,
-                   urls: list[str]) -> None:
+                   urls: list[str]) -> bool:
+    """Start (or restart) unless already running as wanted; True when instances were (re)started."""
     cc = ctx.cc
     start_t, _, _ = timeouts(ctx, spec)
     if app.get("state") == "STARTED" and not restart:
         if _all_running(ctx, app["guid"], spec):
-            return
+            return False
     if app.get("state") == "STARTED":
         ctx.info(msg.RESTARTING_APP.format(app=app_name), app=app_name, module=spec.module)
         cc_apps.stop(cc, app["guid"])
@@ -262,6 +263,7 @@ def ensure_running(ctx: OperationContext, spec: AppSpec, app: dict, app_name: st
         ctx.info(msg.APP_STARTED.format(app=app_name, urls=", ".join(urls)), app=app_name, module=spec.module)
     else:
         ctx.info(msg.APP_STARTED_NO_ROUTE.format(app=app_name), app=app_name, module=spec.module)
+    return True
 
 
 def _all_running(ctx: OperationContext, app_guid: str, spec: AppSpec) -> bool:

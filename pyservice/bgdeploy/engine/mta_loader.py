@@ -46,12 +46,12 @@ def read_extensions(paths: list[tuple[str, str]]) -> list[mta.ExtensionDescripto
 
 def resolve_for(ctx: OperationContext, phase: Phase) -> DeploymentModel:
     with mta.open_archive(ctx.archive_path) as archive:
-        descriptor = mta.load_descriptor(archive.descriptor_text, archive.file_name)
-    return mta.resolve(
-        descriptor,
-        read_extensions(ctx.extension_paths),
-        platform_context(ctx),
-        phase,
-        selected_modules=ctx.options.get("modules") or None,
-        selected_resources=ctx.options.get("resources") or None,
-    )
+        return mta.resolve(
+            archive.descriptor,
+            read_extensions(ctx.extension_paths),
+            platform_context(ctx),
+            phase,
+            selected_modules=ctx.options.get("modules") or None,
+            selected_resources=ctx.options.get("resources") or None,
+            archive=archive,
+        )

@@ -35,6 +35,7 @@ DEPLOY: list[Step] = [
     DetectDeployedMta(),
     CreateOrUpdateServices(),
     DeployApps(),
+    SettleRoutes("after_map"),
     UnmapOldApps(),
     SettleRoutes("after_unmap"),
     UndeployOldApps(),

@@ -74,7 +74,7 @@ def event(ev: EventRecord) -> pb.Event:
 def options(o: pb.DeployOptions) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field, value in o.ListFields():
-        out[field.name] = list(value) if field.label == field.LABEL_REPEATED else value
+        out[field.name] = value if isinstance(value, str | bytes | int | float | bool) else list(value)
     return out
 
 

@@ -6,6 +6,7 @@ environment. Otherwise (first deploy, or plain deploy) the apps get their produc
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bgdeploy import messages as msg
@@ -62,10 +63,13 @@ class DeployApps(Step):
         process_changed = deployer.ensure_process(ctx, spec, app["guid"])
         bindings_changed = deployer.ensure_bindings(ctx, spec, app["guid"], name)
         bits_changed = deployer.ensure_bits(ctx, spec, app, name)
-        deployer.map_routes(ctx, app["guid"], name, routes, unmap_others=True)
+        routes_changed = deployer.map_routes(ctx, app["guid"], name, routes, unmap_others=True)
         no_start = spec.no_start if spec.no_start is not None else bool(ctx.options.get("no_start"))
         if no_start or (ctx.options.get("skip_idle_start") and phase == "idle"):
             ctx.info(msg.NOT_STARTING.format(app=name), app=name, module=spec.module)
             return
         restart = env_changed or process_changed or bindings_changed or bits_changed
-        deployer.ensure_running(ctx, spec, app, name, restart=restart, urls=[r.url for r in routes])
+        started = deployer.ensure_running(ctx, spec, app, name, restart=restart, urls=[r.url for r in routes])
+        if phase == "live" and (routes_changed or started):
+            # Routers learn of new routes and new instances late: finish only once they can reach the app.
+            ctx.update("settle", after_map=time.time() + ctx.settings.route_settle_s)
