@@ -20,6 +20,7 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     DetectDeployedMta(),
     CreateOrUpdateServices(),
     DeployApps(),  # new colour on temporary routes (first deploy: productive routes)
+    SettleRoutes("after_deploy"),
     AwaitConfirmation(),  # ACTION_REQUIRED until resume
     PrepareLiveApps(),
     MapProductiveRoutes(),  # new colour joins the productive routes
@@ -35,7 +36,7 @@ DEPLOY: list[Step] = [
     DetectDeployedMta(),
     CreateOrUpdateServices(),
     DeployApps(),
-    SettleRoutes("after_map"),
+    SettleRoutes("after_deploy"),
     UnmapOldApps(),
     SettleRoutes("after_unmap"),
     UndeployOldApps(),

@@ -70,6 +70,6 @@ class DeployApps(Step):
             return
         restart = env_changed or process_changed or bindings_changed or bits_changed
         started = deployer.ensure_running(ctx, spec, app, name, restart=restart, urls=[r.url for r in routes])
-        if phase == "live" and (routes_changed or started):
-            # Routers learn of new routes and new instances late: finish only once they can reach the app.
-            ctx.update("settle", after_map=time.time() + ctx.settings.route_settle_s)
+        if routes_changed or started:
+            # Routers learn of new routes and instances late: users get the app only once they can reach it.
+            ctx.update("settle", after_deploy=time.time() + ctx.settings.route_settle_s)
