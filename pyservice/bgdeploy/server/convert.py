@@ -51,7 +51,7 @@ def timestamp(seconds: float | None) -> Timestamp | None:
     return ts
 
 
-def operation(op: OperationRecord) -> pb.Operation:
+def operation(op: OperationRecord, last_seq: int = 0) -> pb.Operation:
     return pb.Operation(
         id=op.id, process_type=PROCESS_TYPES_PB.get(op.process_type, 0), state=STATES_PB[op.state],
         mta_id=op.mta_id, mta_version=op.mta_version, namespace=op.namespace, space_guid=op.space_guid,
@@ -59,7 +59,7 @@ def operation(op: OperationRecord) -> pb.Operation:
         phase=op.phase, live_color=op.live_color, idle_color=op.idle_color,
         error_type=ERROR_TYPES_PB.get(op.error_type, 0), error_message=op.error_message,
         available_actions=[ACTIONS_PB[a] for a in ACTIONS_BY_STATE.get(op.state, [])],
-        archive_name=op.archive_name,
+        archive_name=op.archive_name, last_seq=last_seq,
     )
 
 

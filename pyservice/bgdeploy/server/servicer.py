@@ -123,7 +123,7 @@ class DeployerService(pb_grpc.DeployerServicer):
             extension_ids=list(request.extension_descriptor_ids), options=convert.options(request.options),
             mta_id=request.mta_id, abort_conflicting=request.abort_conflicting,
         )
-        return convert.operation(op)
+        return convert.operation(op, self.engine.store.last_seq(op.id))
 
     @guarded
     def Act(self, request: pb.ActRequest, context: grpc.ServicerContext) -> pb.Operation:
@@ -131,7 +131,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         if action is None:
             raise ContentError("Unknown action")
         op = self.engine.act(request.operation_id, action, bearer(context), convert.target(request.target))
-        return convert.operation(op)
+        return convert.operation(op, self.engine.store.last_seq(op.id))
 
     def Watch(self, request_iterator: Iterator[pb.WatchRequest], context: grpc.ServicerContext) -> Iterator[pb.Event]:
         self.activity.enter()
@@ -194,8 +194,7 @@ class DeployerService(pb_grpc.DeployerServicer):
     @guarded
     def GetOperation(self, request: pb.GetOperationRequest, context: grpc.ServicerContext) -> pb.Operation:
         op = self.engine.get(request.operation_id, convert.target(request.target))
-        out = convert.operation(op)
-        return out
+        return convert.operation(op, self.engine.store.last_seq(op.id))
 
     @guarded
     def ListOperations(self, request: pb.ListOperationsRequest,
