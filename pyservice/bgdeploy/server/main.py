@@ -52,6 +52,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--idle-exit-seconds", type=float, default=0, help="exit when idle this long (0: never)")
     serve.add_argument("--route-settle-seconds", type=float,
                        default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")))
+    serve.add_argument("--max-parallel-apps", type=int,
+                       default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "8")),
+                       help="modules of one wave deployed at once (1: one after another)")
     serve.add_argument("--port-file", default="", help="write the bound TCP port here when ready")
     return parser.parse_args(argv)
 
@@ -64,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     os.chmod(state_dir, 0o700)
     database = args.database or f"sqlite:///{state_dir / 'state.db'}"
     store = open_store(database)
-    settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds)
+    settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds,
+                              max_parallel_apps=max(1, args.max_parallel_apps))
     files = FileStore(store, str(state_dir))
     engine = Engine(store, settings, files)
     engine.recover()
