@@ -9,10 +9,27 @@ import http.server
 import os
 import signal
 import threading
+import time
+
+_active = 0
+_active_lock = threading.Lock()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
     def _answer(self, with_body: bool = True) -> None:
+        global _active
+        with _active_lock:
+            _active += 1
+        try:
+            self._respond(with_body)
+        finally:
+            with _active_lock:
+                _active -= 1
+
+    def _respond(self, with_body: bool) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
@@ -37,10 +54,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 def main() -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), _Handler)
-    server.daemon_threads = False
+    server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     server.serve_forever(poll_interval=0.05)
-    server.server_close()
+    server.socket.close()
+    deadline = time.monotonic() + 10
+    while _active and time.monotonic() < deadline:  # let in-flight requests finish, then drop idle ones
+        time.sleep(0.01)
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,27 @@ class RouteEntry:
 Table = dict[str, list[RouteEntry]]
 
 
+class BackendPool:
+    """Idle keep-alive connections per backend address."""
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[str, int], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, addr: str, port: int) -> http.client.HTTPConnection | None:
+        with self._lock:
+            idle = self._idle.get((addr, port))
+            return idle.pop() if idle else None
+
+    def give(self, addr: str, port: int, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault((addr, port), [])
+            if len(idle) < 32:
+                idle.append(conn)
+                return
+        conn.close()
+
+
 class Router:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -53,6 +74,7 @@ class Router:
         self.outcomes: collections.Counter[str] = collections.Counter()
         self.recent: collections.deque[dict[str, Any]] = collections.deque(maxlen=2000)
         self.server: http.server.ThreadingHTTPServer | None = None
+        self.pool = BackendPool()
 
     # ------------------------------------------------------------ table (lock held)
     def compute(self) -> Table:
@@ -143,6 +165,7 @@ class _Server(http.server.ThreadingHTTPServer):
 class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     router: Router
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -199,26 +222,17 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         headers["X-Vcap-Request-Id"] = request_id
         headers["X-Forwarded-For"] = self.client_address[0]
         headers["X-Forwarded-Proto"] = "http"
-        headers["Connection"] = "close"
         attempts = max(1, sim.config.router_max_attempts)
         start = entry.pick()
         for attempt in range(attempts):
             addr, port, app_guid, index = entry.endpoints[(start + attempt) % len(entry.endpoints)]
-            conn = http.client.HTTPConnection(addr, port, timeout=sim.config.backend_timeout_s)
-            try:
-                conn.connect()
-            except OSError:
-                conn.close()
+            result = self._exchange(addr, port, path, body, headers)
+            if result is None:
                 continue  # like gorouter: a failed dial is retried on the next endpoint
-            try:
-                conn.request(self.command, path, body=body or None, headers=headers)
-                resp = conn.getresponse()
-                payload = resp.read()
-                out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_HEADERS}
-            except (OSError, http.client.HTTPException):
-                conn.close()
+            if isinstance(result, Exception):
                 break
-            conn.close()
+            resp, payload = result
+            out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_HEADERS}
             out["X-Vcap-Request-Id"] = request_id
             out["X-Cf-App-Instance"] = f"{app_guid}:{index}"
             router.record(str(resp.status), {**log, "status": resp.status, "app_guid": app_guid,
@@ -229,6 +243,37 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         self._reply(502, b"502 Bad Gateway: Registered endpoint failed to handle the request.\n",
                     {"X-Cf-Routererror": "endpoint_failure", "Content-Type": "text/plain",
                      "X-Vcap-Request-Id": request_id})
+
+    def _exchange(self, addr: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        """(response, payload); None when the backend refused the connection; an exception when it
+        failed after accepting it. A pooled connection that turns out stale is replaced once."""
+        pool = self.router.pool
+        conn = pool.take(addr, port)
+        reused = conn is not None
+        while True:
+            if conn is None:
+                conn = http.client.HTTPConnection(addr, port, timeout=self.router.sim.config.backend_timeout_s)
+                try:
+                    conn.connect()
+                    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    conn.close()
+                    return None
+            try:
+                conn.request(self.command, path, body=body or None, headers=headers)
+                resp = conn.getresponse()
+                payload = resp.read()
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                if reused:
+                    conn, reused = None, False
+                    continue
+                return exc
+            if resp.will_close:
+                conn.close()
+            else:
+                pool.give(addr, port, conn)
+            return resp, payload
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 

@@ -114,9 +114,11 @@ class Runner:
                     assert droplet is not None
                     live.append(self._new_instance(app, process, droplet, index))
             live.sort(key=lambda i: i.index)
-        for guid in [g for g in self.instances if g not in {p["guid"] for p in processes}]:
-            for inst in self.instances.pop(guid):
-                self._terminate(inst)
+        known = {p["guid"] for p in processes}
+        for guid, live in list(self.instances.items()):
+            if guid not in known and live and live[0].app_guid == app["guid"]:
+                for inst in self.instances.pop(guid):
+                    self._terminate(inst)
         self.sim.router.refresh()
 
     def stop_app(self, app_guid: str) -> None:
