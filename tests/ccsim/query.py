@@ -131,14 +131,14 @@ def matches_labels(labels: dict[str, str], requirements: list[tuple[str, str, li
     for op, key, values in requirements:
         present = key in labels
         value = labels.get(key)
-        ok = {
-            "exists": present,
-            "notexists": not present,
-            "eq": present and value == values[0],
-            "neq": not present or value != values[0],
-            "in": present and value in values,
-            "notin": not present or value not in values,
-        }[op]
+        if op == "exists":
+            ok = present
+        elif op == "notexists":
+            ok = not present
+        elif op in ("eq", "in"):
+            ok = present and value in values
+        else:  # neq, notin
+            ok = not present or value not in values
         if not ok:
             return False
     return True

@@ -42,6 +42,9 @@ def fresh_sim(request: pytest.FixtureRequest) -> Iterator[None]:
     handle.reset()
     before = len(handle.openapi()["violations"])
     yield
+    crashes = [f"{r['method']} {r['path']}?{r['query']}" for r in handle.requests() if r["status"] == 500]
+    if crashes:
+        pytest.fail("the simulator answered 500 (see ccsim.log): " + ", ".join(crashes[:10]), pytrace=False)
     report = handle.openapi()
     assert report["enabled"] or not SPEC_DIR.exists()
     new = report["violations"][before:]
