@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def sim(tmp_path: Path) -> Iterator[object]:
 
 @pytest.fixture
 def cf(sim: object, tmp_path: Path) -> Iterator[Cf]:
-    client = Cf(tmp_path / "cfhome", route_settle_s=1.5)
+    client = Cf(tmp_path / "cfhome", route_settle_s=float(os.environ.get("E2E_ROUTE_SETTLE_S", "1.5")))
     client.login(sim.api_url)  # type: ignore[attr-defined]
     client.install_plugin()
     try:

@@ -26,6 +26,7 @@ class Traffic:
     hosts: list[str]
     threads: int = 8
     max_seconds: float = 300.0
+    target_rps: float = 0.0  # 0: as fast as possible; else paced across all threads
     samples: list[Sample] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -47,7 +48,14 @@ class Traffic:
         parts = urlsplit(self.router_url)
         deadline = time.monotonic() + self.max_seconds
         conn: http.client.HTTPConnection | None = None
+        interval = self.threads / self.target_rps if self.target_rps else 0.0
+        next_at = time.monotonic()
         while not self._stop.is_set() and time.monotonic() < deadline:
+            if interval:
+                next_at += interval
+                pause = next_at - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)

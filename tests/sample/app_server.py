@@ -16,6 +16,7 @@ BODY = f"{os.environ.get('MODULE', '?')} {os.environ.get('MTA_VERSION', '?')} {A
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave in two writes: don't let Nagle hold the second
 
     def do_GET(self) -> None:
         self.send_response(200)

@@ -1,0 +1,56 @@
+"""Zero downtime, measured: continuous traffic (≥ 200 requests/s over several productive routes)
+through the simulator's router during v1 → v2 → resume and v2 → abort. Not one request may fail, and
+every answer must come from the colour that should serve at that moment."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from e2e.conftest import SAMPLE_V1, SAMPLE_V2
+from e2e.traffic import Sample, Traffic
+
+HOSTS = ["web-space.apps.sim.test", "org-space-api.apps.sim.test"]
+
+
+def served_by(samples: list[Sample], start: float, end: float) -> set[str]:
+    return {s.body.split()[-1].rsplit("-", 1)[-1] for s in samples if start <= s.t <= end}
+
+
+def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
+    assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    with Traffic(sim.router_url, HOSTS, threads=8, target_rps=300) as traffic:
+        time.sleep(1.0)
+        t0 = time.time()
+        res = cf("bg-deploy", str(SAMPLE_V2))
+        op = re.search(r"-i (\d+) -a resume", res.out)
+        assert res.code == 0 and op, res.text
+        t1 = time.time()
+        time.sleep(0.5)
+        t2 = time.time()
+        res = cf("bg-deploy", "-i", op.group(1), "-a", "resume")
+        assert res.code == 0, res.text
+        t3 = time.time()
+        time.sleep(1.0)
+    samples = traffic.snapshot()
+    failures = traffic.failures()
+    rate = traffic.rate()
+    assert not failures, f"{len(failures)} of {len(samples)} requests failed, first: {failures[:3]}"
+    assert rate >= 200, f"only {rate:.0f} requests/s"
+    assert served_by(samples, t0, t2) == {"blue"}  # green stays off the productive routes until resume
+    assert served_by(samples, t3, t3 + 1.0) == {"green"}
+    assert served_by(samples, t2, t3) <= {"blue", "green"}
+
+
+def test_no_request_fails_during_abort(sim, cf) -> None:
+    assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    with Traffic(sim.router_url, HOSTS, threads=8, target_rps=300) as traffic:
+        res = cf("bg-deploy", str(SAMPLE_V2))
+        op = re.search(r"-i (\d+) -a abort", res.out)
+        assert res.code == 0 and op, res.text
+        assert cf("bg-deploy", "-i", op.group(1), "-a", "abort").code == 0
+        time.sleep(1.0)
+    failures = traffic.failures()
+    assert not failures, f"{len(failures)} requests failed, first: {failures[:3]}"
+    assert traffic.rate() >= 200
+    assert served_by(traffic.snapshot(), 0, time.time()) == {"blue"}
