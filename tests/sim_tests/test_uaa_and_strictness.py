@@ -127,7 +127,8 @@ def test_operations_in_wrong_state(sim: SimHandle, cc: CC) -> None:
     assert error_of(resp)["detail"] == "Assign a droplet before starting this app."
     pkg = cc.post("/v3/packages", {"type": "bits", "relationships": {"app": {"data": {"guid": app["guid"]}}}}).json()
     resp = cc.post("/v3/builds", {"package": {"guid": pkg["guid"]}})
-    assert resp.status_code == 400 and error_of(resp)["detail"] == "Bad request: Cannot stage package whose state is not ready."
+    assert resp.status_code == 400
+    assert error_of(resp)["detail"] == "Bad request: Cannot stage package whose state is not ready."
     sim.config(staging_s=2)
     ready = cc.upload(app["guid"])
     assert cc.post("/v3/builds", {"package": {"guid": ready["guid"]}}).status_code == 201
