@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bgdeploy.engine.step import Step
 from bgdeploy.engine.steps.apps import DeployApps
+from bgdeploy.engine.steps.names import RenameIdleApps
 from bgdeploy.engine.steps.prepare import CollectTargetFacts, DetectDeployedMta
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
 from bgdeploy.engine.steps.switch import (
@@ -28,6 +29,7 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     UnmapOldApps(),  # old colour leaves them; temporary routes deleted
     SettleRoutes("after_unmap"),
     UndeployOldApps(),  # only now may the old colour stop
+    RenameIdleApps(),  # idle/live names (deploy --strategy blue-green): X-idle becomes X
     DeleteDiscontinuedServices(),
 ]
 

@@ -14,16 +14,21 @@ from bgdeploy.engine import app_deployer as deployer
 from bgdeploy.engine import colors
 from bgdeploy.engine.context import OperationContext
 from bgdeploy.engine.step import DONE, Step, StepResult
+from bgdeploy.engine.steps import names
 from bgdeploy.mta.model import AppSpec
 
 
 def new_app_name(ctx: OperationContext, spec: AppSpec) -> str:
+    if names.keeps_original_names(ctx):
+        return names.idle_live_name(ctx, spec, has_live_version(ctx))
     if ctx.is_blue_green:
         return colors.colored_name(spec.name, ctx.op.idle_color)
     return spec.name
 
 
 def has_live_version(ctx: OperationContext) -> bool:
+    if names.keeps_original_names(ctx):
+        return bool(ctx.data("detect").get("live_version"))
     return ctx.is_blue_green and bool(ctx.op.live_color)
 
 

@@ -10,6 +10,7 @@ from bgdeploy.cc import routes as cc_routes
 from bgdeploy.engine import colors
 from bgdeploy.engine.context import OperationContext
 from bgdeploy.engine.step import DONE, Step, StepResult
+from bgdeploy.engine.steps import names
 from bgdeploy.mta import metadata, versions
 from bgdeploy.store import FINAL_STATES
 
@@ -61,6 +62,13 @@ class DetectDeployedMta(Step):
                                         deployed_version or None, model.version)
         ctx.info(msg.NEW_MTA_VERSION.format(version=model.version))
 
+        if names.keeps_original_names(ctx):
+            apps = names.detect_idle_live(ctx, found, module_of)
+            live_version = any(a["name"].endswith(names.LIVE) for a in apps)
+            ctx.update(self.name, apps=apps, deployed=bool(apps), live_version=live_version)
+            ctx.save(live_color="", idle_color="", mta_version=model.version)
+            return DONE
+
         apps = []
         for app in found:
             name, color = app["name"], colors.color_of(app["name"])
@@ -91,7 +99,7 @@ class DetectDeployedMta(Step):
     @staticmethod
     def _last_run(ctx: OperationContext):  # type: ignore[no-untyped-def]
         for op in ctx.store.list_operations(ctx.op.space_guid, mta_id=ctx.op.mta_id, states=FINAL_STATES):
-            if (op.id != ctx.op.id and op.process_type == "BLUE_GREEN_DEPLOY" and op.idle_color
+            if (op.id != ctx.op.id and op.process_type == "BLUE_GREEN_DEPLOY" and op.idle_color in colors.SUFFIXES
                     and op.namespace == ctx.op.namespace):
                 return op
         return None
