@@ -88,13 +88,13 @@ func TestBinarySendsMetadata(t *testing.T) {
 
 func TestBinaryBgDeployPausesThenResumes(t *testing.T) {
 	paused := fd.Op("42", pb.State_STATE_ACTION_REQUIRED)
+	paused.LastSeq = 2 // resume prints only what comes after the operation's latest event
 	first := []*pb.Event{fd.Progress("42", 1, `Creating application "hello-green"...`), fd.Stopped(2, paused)}
 	d := &fd.Deployer{
 		StartOp: fd.Op("42", pb.State_STATE_RUNNING),
 		Ops:     map[string]*pb.Operation{"42": paused},
 		Streams: []fd.DeployerStream{
 			{AskToken: true, Events: first},
-			{Events: first}, // resume: read silently for the last sequence number
 			{Events: append(first, fd.Progress("42", 3, `Deleting application "hello-blue"...`), fd.Stopped(4, fd.Op("42", pb.State_STATE_FINISHED)))},
 		},
 	}

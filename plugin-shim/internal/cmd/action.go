@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"bgdeploy.local/plugin-shim/internal/engine"
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
@@ -32,17 +31,9 @@ func runAction(ctx context.Context, s *session, url, id, action string, retries 
 	}
 	s.summary.MtaID = op.GetMtaId()
 	f := s.newFollower(retries)
-	after := int64(0)
-	if action == "monitor" {
-		// The engine replays from the start; what happened before now was shown before.
-		f.cutoff = s.env.Now()
-	} else if action != "abort" && op.GetState() != pb.State_STATE_RUNNING {
-		// A stopped operation's stream replays its events and ends: its last sequence number is
-		// where the new progress starts.
-		if after, err = lastSeq(ctx, s, id); err != nil {
-			f.cutoff = s.env.Now()
-		}
-	}
+	// Only what happens from now on is shown: the engine replays events after a sequence number,
+	// and the operation carries the number of its latest event.
+	after := op.GetLastSeq()
 	s.ui.Say(`Executing action "%s" on operation %s...`, action, id)
 	if action != "monitor" {
 		acted, err := s.eng.Act(ctx, &pb.ActRequest{Target: s.target.Proto(), OperationId: id, Action: actions[action]})
@@ -58,17 +49,4 @@ func runAction(ctx context.Context, s *session, url, id, action string, retries 
 		return s.end(ui.OutcomeOK, ui.ExitOK)
 	}
 	return f.follow(ctx, op, after)
-}
-
-// lastSeq reads a stopped operation's events without printing them.
-func lastSeq(ctx context.Context, s *session, id string) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var last int64
-	_, err := s.eng.Watch(ctx, &pb.WatchStart{Target: s.target.Proto(), OperationId: id}, func(ev *pb.Event) {
-		if ev.GetSeq() > last {
-			last = ev.GetSeq()
-		}
-	})
-	return last, err
 }

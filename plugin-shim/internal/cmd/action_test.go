@@ -4,19 +4,17 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 	tf "bgdeploy.local/plugin-shim/internal/testfakes"
 )
 
 func TestResumePrintsOnlyNewProgress(t *testing.T) {
 	paused := tf.Op("42", pb.State_STATE_ACTION_REQUIRED)
+	paused.LastSeq = 2 // the operation names its latest event; only later ones are new
 	history := []*pb.Event{tf.Progress("42", 1, "old line"), tf.Stopped(2, paused)}
 	eng := &tf.Engine{
 		Ops: map[string]*pb.Operation{"42": paused},
 		Watches: []tf.WatchScript{
-			{Events: history}, // read silently for the last sequence number
 			{Events: append(history, tf.Progress("42", 3, `Deleting application "hello-blue"...`), tf.Stopped(4, tf.Op("42", pb.State_STATE_FINISHED)))},
 		},
 	}
@@ -30,7 +28,7 @@ func TestResumePrintsOnlyNewProgress(t *testing.T) {
 		`Deleting application "hello-blue"...`,
 		"Process finished.",
 		`Use "cf dmol -i 42" to download the logs of the process.`)
-	if eng.Acts[0].GetAction() != pb.Action_ACTION_RESUME || eng.WatchStarts[1].GetAfterSeq() != 2 {
+	if eng.Acts[0].GetAction() != pb.Action_ACTION_RESUME || eng.WatchStarts[0].GetAfterSeq() != 2 {
 		t.Fatalf("acts %v watches %v", eng.Acts, eng.WatchStarts)
 	}
 }
@@ -50,9 +48,10 @@ func TestAbortDoesNotWatch(t *testing.T) {
 func TestMonitorSkipsOldProgress(t *testing.T) {
 	old := tf.Progress("42", 1, "before monitor")
 	fresh := tf.Progress("42", 2, "after monitor")
-	fresh.Time = timestamppb.New(tf.Epoch.Add(2 * 3600e9)) // after the harness clock
+	running := tf.Op("42", pb.State_STATE_RUNNING)
+	running.LastSeq = 1 // "before monitor" was shown to whoever started the operation
 	eng := &tf.Engine{
-		Ops:     map[string]*pb.Operation{"42": tf.Op("42", pb.State_STATE_RUNNING)},
+		Ops:     map[string]*pb.Operation{"42": running},
 		Watches: []tf.WatchScript{{Events: []*pb.Event{old, fresh, tf.Stopped(3, tf.Op("42", pb.State_STATE_ACTION_REQUIRED))}}},
 	}
 	h := newHarness(t, eng)

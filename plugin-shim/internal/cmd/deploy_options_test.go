@@ -28,10 +28,10 @@ func TestParseDeployErrors(t *testing.T) {
 		{"namespace", true, []string{"a.mtar", "--namespace", "0123456789012345678901234567890123456"}, "Invalid value for namespace. The namespace cannot be more than 36 symbols."},
 		{"strategy", false, []string{"a.mtar", "--strategy", "rolling"}, "rolling is not a valid deployment strategy, available strategies: [blue-green default]"},
 		{"empty strategy", false, []string{"a.mtar", "--strategy", ""}, "strategy flag defined but no argument specified"},
-		{"strategy on bg-deploy", true, []string{"a.mtar", "--strategy", "blue-green"}, "Unknown or wrong flags: -strategy"},
+		{"strategy on bg-deploy", true, []string{"a.mtar", "--strategy", "blue-green"}, "Unknown or wrong flags: --strategy"},
 		{"retries", true, []string{"a.mtar", "--retries", "x"}, "Invalid value for retries: x. Value must be a non-negative integer."},
 		{"version rule", true, []string{"a.mtar", "--version-rule", "LOWER"}, "Invalid value for version-rule: LOWER. Expected one of HIGHER, SAME_HIGHER, ALL."},
-		{"no-confirm on deploy", false, []string{"a.mtar", "--no-confirm"}, "Unknown or wrong flags: -no-confirm"},
+		{"no-confirm on deploy", false, []string{"a.mtar", "--no-confirm"}, "Unknown or wrong flags: --no-confirm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -205,7 +205,7 @@ func TestUsageErrorExitTwo(t *testing.T) {
 	if code := h.run("bg-deploy", "a.mtar", "--bogus"); code != 2 {
 		t.Fatalf("exit %d", code)
 	}
-	if !strings.HasPrefix(h.out.String(), "FAILED\nIncorrect usage. Unknown or wrong flags: -bogus\n\nNAME:\n   bg-deploy - ") ||
+	if !strings.HasPrefix(h.out.String(), "FAILED\nIncorrect usage. Unknown or wrong flags: --bogus\n\nNAME:\n   bg-deploy - ") ||
 		!strings.Contains(h.out.String(), "USAGE:\n   cf bg-deploy MTA ") {
 		t.Fatalf("output:\n%s", h.out)
 	}

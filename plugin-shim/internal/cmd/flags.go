@@ -36,7 +36,7 @@ func newFlags(name string) *flags {
 func (f *flags) parse(args []string) error {
 	for {
 		if err := f.fs.Parse(args); err != nil {
-			return translateFlagError(err)
+			return translateFlagError(err, args)
 		}
 		rest := f.fs.Args()
 		if len(rest) == 0 {
@@ -47,18 +47,33 @@ func (f *flags) parse(args []string) error {
 	}
 }
 
-// translateFlagError puts the flag package's errors in the official plugin's words.
-func translateFlagError(err error) error {
+// translateFlagError puts the flag package's errors in the official plugin's words, naming the
+// flag as the user typed it (--bogus, not -bogus).
+func translateFlagError(err error, args []string) error {
 	msg := err.Error()
 	switch {
 	case strings.HasPrefix(msg, "flag provided but not defined: "):
-		return usagef("Unknown or wrong flags: %s", strings.TrimPrefix(msg, "flag provided but not defined: "))
+		return usagef("Unknown or wrong flags: %s", typedFlag(args, strings.TrimPrefix(msg, "flag provided but not defined: ")))
 	case strings.HasPrefix(msg, "flag needs an argument: "):
-		return usagef("Missing value for option %s", strings.TrimPrefix(msg, "flag needs an argument: "))
+		return usagef("Missing value for option %s", typedFlag(args, strings.TrimPrefix(msg, "flag needs an argument: ")))
 	case errors.Is(err, flag.ErrHelp):
 		return usagef("Unknown or wrong flags: -help")
 	}
 	return usagef("Parsing of arguments has failed: %s", msg)
+}
+
+// typedFlag finds how the user wrote the flag the flag package reports as "-name".
+func typedFlag(args []string, reported string) string {
+	name := strings.TrimLeft(reported, "-")
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") && strings.SplitN(strings.TrimLeft(a, "-"), "=", 2)[0] == name {
+			return strings.SplitN(a, "=", 2)[0]
+		}
+	}
+	return reported
 }
 
 // counted is a string flag that remembers how often it was given (-i and -a only once).

@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"time"
 
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 	"bgdeploy.local/plugin-shim/internal/ui"
@@ -13,9 +12,8 @@ import (
 // follow-up hints and the exit code. It retries ERROR states that are not content errors.
 type follower struct {
 	s          *session
-	retries    int       // automatic retries left (--retries)
-	maxRetries int       // for "(N of M attempts left)"
-	cutoff     time.Time // progress older than this is not shown (zero: show all)
+	retries    int // automatic retries left (--retries)
+	maxRetries int // for "(N of M attempts left)"
 	shown      map[string]bool
 }
 
@@ -51,9 +49,6 @@ func (f *follower) follow(ctx context.Context, op *pb.Operation, after int64) in
 }
 
 func (f *follower) progress(ev *pb.Event, p *pb.Progress) {
-	if !f.cutoff.IsZero() && ev.GetTime() != nil && ev.GetTime().AsTime().Before(f.cutoff) {
-		return
-	}
 	f.shown[p.GetText()] = true
 	f.s.ui.Say("%s", p.GetText())
 	f.s.ui.Emit(ui.EventRecord{
