@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,14 +68,18 @@ class Cf:
     def install_plugin(self) -> None:
         self("install-plugin", "-f", str(PLUGIN), check=True)
 
+    def engine_pids(self) -> list[int]:
+        found = subprocess.run(["pgrep", "-f", "--", f"--state-dir {self.state_dir}$"], capture_output=True, text=True)
+        return [int(pid) for pid in found.stdout.split()]
+
     def stop_engine(self) -> None:
-        """Kill the local engine the shim started (as a crash would)."""
-        pid_file = self.state_dir / "engine.pid"
-        pids = subprocess.run(["pgrep", "-f", f"--state-dir {self.state_dir}"], capture_output=True, text=True)
-        for pid in pids.stdout.split():
+        """Kill the local engine the shim started (as a crash would) and wait until it is gone."""
+        pids = self.engine_pids()
+        for pid in pids:
             try:
-                os.kill(int(pid), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if pid_file.exists():
-            pid_file.unlink()
+        deadline = time.monotonic() + 10
+        while self.engine_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
