@@ -57,7 +57,12 @@ class Cf:
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen([str(CF), *args], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=self.home, start_new_session=False)
+                                text=True, cwd=self.home, start_new_session=True)
+
+    @staticmethod
+    def interrupt(proc: subprocess.Popen[str]) -> None:
+        """Ctrl-C as a terminal sends it: SIGINT to cf and its plugin (the whole process group)."""
+        os.killpg(proc.pid, signal.SIGINT)
 
     def login(self, api_url: str, user: str = "admin", password: str = "admin-password",
               org: str = "org", space: str = "space") -> None:
