@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -81,10 +82,8 @@ class Cf:
         """Kill the local engine the shim started (as a crash would) and wait until it is gone."""
         pids = self.engine_pids()
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + 10
         while self.engine_pids() and time.monotonic() < deadline:
             time.sleep(0.05)

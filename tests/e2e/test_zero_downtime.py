@@ -25,7 +25,7 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
         res = cf("bg-deploy", str(SAMPLE_V2))
         op = re.search(r"-i (\d+) -a resume", res.out)
         assert res.code == 0 and op, res.text
-        t1 = time.time()
+        time.time()
         time.sleep(0.5)
         t2 = time.time()
         res = cf("bg-deploy", "-i", op.group(1), "-a", "resume")

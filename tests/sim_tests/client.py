@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+
 from ccsim.launcher import SimHandle
 
 

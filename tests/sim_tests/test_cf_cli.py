@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from ccsim.launcher import SimHandle
 
 from .client import CC

@@ -7,6 +7,7 @@ import urllib.error
 
 import pytest
 import requests
+
 from ccsim.launcher import SimHandle
 
 from .client import CC, wait_for

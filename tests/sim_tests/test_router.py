@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
 from ccsim.launcher import SimHandle
 
 from .client import CC, wait_for

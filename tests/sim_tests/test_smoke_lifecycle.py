@@ -6,6 +6,7 @@ import json
 import time
 
 import requests
+
 from ccsim.launcher import SimHandle
 
 from .client import CC, error_of, wait_for

@@ -98,10 +98,7 @@ class CloudController:
     ) -> requests.Response | None:
         """Send one request; map CC errors. With ok_missing, a 404 returns None (already gone)."""
         url = path if path.startswith("http") else self.api_url + path
-        if method == "POST":
-            session = self._post_session if retry_post else self._plain_session
-        else:
-            session = self._session
+        session = (self._post_session if retry_post else self._plain_session) if method == "POST" else self._session
         for attempt in (1, 2):
             hdrs = {"Authorization": self._tokens.token() if attempt == 1 else self._tokens.refresh()}
             if headers:

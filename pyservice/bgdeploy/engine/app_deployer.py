@@ -138,7 +138,7 @@ def ensure_bits(ctx: OperationContext, spec: AppSpec, app: dict, app_name: str) 
     cc = ctx.cc
     if spec.content is None and not spec.docker_image:
         raise ContentError(f'Module "{spec.module}" has no content in the archive (no "path")')
-    start_t, stage_t, upload_t = timeouts(ctx, spec)
+    _start_t, stage_t, upload_t = timeouts(ctx, spec)
     with tempfile.TemporaryFile(dir=ctx.settings.state_dir) as bits:
         digest = _write_bits(ctx, spec, bits)
         annotations = (app.get("metadata") or {}).get("annotations") or {}
@@ -249,9 +249,8 @@ def ensure_running(ctx: OperationContext, spec: AppSpec, app: dict, app_name: st
     """Start (or restart) unless already running as wanted; True when instances were (re)started."""
     cc = ctx.cc
     start_t, _, _ = timeouts(ctx, spec)
-    if app.get("state") == "STARTED" and not restart:
-        if _all_running(ctx, app["guid"], spec):
-            return False
+    if app.get("state") == "STARTED" and not restart and _all_running(ctx, app["guid"], spec):
+        return False
     if app.get("state") == "STARTED":
         ctx.info(msg.RESTARTING_APP.format(app=app_name), app=app_name, module=spec.module)
         cc_apps.stop(cc, app["guid"])

@@ -7,10 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import DESCRIPTOR, MANIFEST, inner_zip, make_mtar
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import build_archive_from_directory, open_archive, resolve
 from bgdeploy.mta.manifest import parse_manifest
-from helpers import DESCRIPTOR, MANIFEST, inner_zip, make_mtar
 
 
 def test_reads_manifest_descriptor_and_streams_zip_module(tmp_path: Path, ctx) -> None:

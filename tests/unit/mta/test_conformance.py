@@ -10,10 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import build_archive_from_directory, load_descriptor, load_extension, open_archive, resolve
 from bgdeploy.mta.model import DeploymentModel, PlatformContext, Route
-from conftest import EXAMPLES
 
 pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="conformance corpus not available")
 

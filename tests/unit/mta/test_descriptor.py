@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import load_descriptor, load_extension
 

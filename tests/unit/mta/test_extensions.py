@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import model
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import load_descriptor, load_extension
 from bgdeploy.mta.extensions import merge_extensions, order_chain
-from helpers import model
 
 BASE = """\
 _schema-version: "3.3"

@@ -7,13 +7,14 @@ import io
 import zipfile
 from pathlib import Path
 
+from helpers import DESCRIPTOR, MANIFEST
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import load_descriptor, load_extension, open_archive, resolve
 from bgdeploy.mta.manifest import parse_manifest
 from bgdeploy.mta.model import PlatformContext
-from helpers import DESCRIPTOR, MANIFEST
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 CTX = PlatformContext(org="o", space="s", user="u", default_domain="d.example", api_url="https://api.example", seed="x")
 FAST = settings(max_examples=200, deadline=500, suppress_health_check=[HealthCheck.too_slow])

@@ -6,10 +6,11 @@ import hashlib
 import json
 
 import pytest
+from helpers import model
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import check_version_rule
 from bgdeploy.mta.metadata import app_annotations, label_selector, mta_labels, service_annotations
-from helpers import model
 
 DESC = """\
 _schema-version: "3.3"

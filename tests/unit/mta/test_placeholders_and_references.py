@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers import model
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta.placeholders import Scope, UnresolvedPlaceholder, resolve
-from helpers import model
 
 BASE = """\
 _schema-version: "3.3"

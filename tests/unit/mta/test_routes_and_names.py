@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import model
+
 from bgdeploy.errors import ContentError
 from bgdeploy.mta.names import java_string_hash, normalize_host, with_proper_length
 from bgdeploy.mta.routes import parse_route
-from helpers import model
 
 DESC = """\
 _schema-version: "3.3"
