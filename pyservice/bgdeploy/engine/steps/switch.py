@@ -16,12 +16,13 @@ from bgdeploy.engine import app_deployer as deployer
 from bgdeploy.engine.context import OperationContext
 from bgdeploy.engine.step import DONE, PAUSE, Step, StepResult, Wait
 from bgdeploy.engine.steps.apps import has_live_version, new_app_name
+from bgdeploy.engine.steps.selection import not_selected
 
 
 def old_apps(ctx: OperationContext) -> list[dict]:
     """Deployed apps that the new version replaces: every detected app not among the new names."""
     new_names = {new_app_name(ctx, spec) for spec in ctx.model("live").apps}
-    return [a for a in ctx.data("detect").get("apps", []) if a["name"] not in new_names]
+    return [a for a in not_selected(ctx, ctx.data("detect").get("apps", [])) if a["name"] not in new_names]
 
 
 class AwaitConfirmation(Step):
