@@ -272,8 +272,9 @@ def test_deploy_namespace_no_start_partial_and_error_handling(sim, cf) -> None:
     res = cf("deploy", str(SAMPLE_V1), *ns, "--version-rule", "HIGHER", "--abort-on-error")
     assert res.code == 1 and "Process was aborted." in res.out, res.text
 
-    # An infrastructure error (staging fails): --retries 1 retries once by itself; -a retry after the fault is gone.
-    sim.faults(staging_failures=["dev-web"])
+    # An infrastructure error (Cloud Controller refuses to start apps): --retries 1 retries once by itself;
+    # -a retry after the fault is gone.
+    sim.faults(rules=[{"target": "api", "path": r"/v3/apps/[^/]+/actions/(start|restart)", "rate_503": 1.0}])
     res = cf("deploy", str(SAMPLE_V2), *ns, "--retries", "1")
     op = failed(res, "deploy")
     assert "Proceeding with automatic retry... (1 of 1 attempts left)" in res.out, res.out

@@ -5,6 +5,7 @@ Usage errors print `FAILED` / `Incorrect usage. <reason>` and the command's help
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -178,7 +179,7 @@ def build_fake_multiapps(tmp_path: Path) -> Path:
     (src / "go.mod").write_text(f"module fakemultiapps\n\ngo 1.22\n\nrequire code.cloudfoundry.org/cli/v8 {cli}\n")
     shutil.copy(ROOT / "plugin-shim" / "go.sum", src / "go.sum")
     out = src / "multiapps"
-    env = {**__import__("os").environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off"}
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOPROXY": "off"}
     subprocess.run([go, "build", "-o", str(out), "."], cwd=src, env=env, check=True, capture_output=True, timeout=300)
     return out
 
