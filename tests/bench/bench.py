@@ -46,6 +46,7 @@ DEST_DEL = re.compile(r"^/v3/routes/([^/]+)/destinations/[^/]+$")
 class Run:
     """One cf command: wall time and the CC requests it caused."""
 
+    started: float  # wall clock (time.time()), like the simulator's request timestamps
     seconds: float
     requests: list[dict[str, Any]]
 
@@ -68,12 +69,14 @@ class Bench:
         self.v1 = build(tmp / "bench-v1.mtar", "1.0.0", args.modules)
         self.v2 = build(tmp / "bench-v2.mtar", "2.0.0", args.modules)
         self.samples = Samples()
+        # Router latency paces the traffic threads (each waits for its answer), so that on a 2-core
+        # machine the traffic generator does not starve the engine it measures.
         self.sim_config = {"latency_ms": args.latency_ms, "staging_s": args.staging_s, "start_s": args.start_s,
-                           "route_propagation_s": args.propagation_s}
+                           "route_propagation_s": args.propagation_s, "router_latency_ms": args.router_latency_ms}
         self.settle_s = args.propagation_s + args.settle_margin_s
 
     # -- helpers -----------------------------------------------------------------------------------
-    def cf_home(self, path: Path, sim: SimHandle, workers: int | None) -> Cf:
+    def cf_home(self, path: Path, sim: SimHandle, workers: int) -> Cf:
         extra = {"BGDEPLOY_MAX_PARALLEL_APPS": str(workers)} if workers else {}
         cf = Cf(path, route_settle_s=self.settle_s, extra_env=extra)
         cf.login(sim.api_url)
@@ -84,12 +87,12 @@ class Bench:
     @staticmethod
     def timed(sim: SimHandle, cf: Cf, *args: str, expect: str = "Process") -> tuple[Run, str]:
         since = max((r["seq"] for r in sim.requests()), default=0)
-        start = time.monotonic()
+        wall, start = time.time(), time.monotonic()
         res = cf(*args, timeout=600)
         seconds = time.monotonic() - start
         if res.code != 0 or expect not in res.out:
             raise SystemExit(f"cf {' '.join(args)} failed ({res.code}):\n{res.text[-4000:]}")
-        return Run(seconds, sim.requests(since)), res.out
+        return Run(wall, seconds, sim.requests(since)), res.out
 
     def record_requests(self, name: str, run: Run) -> None:
         self.samples.add(f"cc_requests_{name}", len(run.requests))
@@ -108,7 +111,7 @@ class Bench:
             cf.stop_engine()
 
     def parallel(self, sim: SimHandle, home: Path) -> None:
-        cf = self.cf_home(home, sim, workers=None)
+        cf = self.cf_home(home, sim, workers=self.args.workers)
         try:
             run, _ = self.timed(sim, cf, "bg-deploy", str(self.v1), "-f")
             self.samples.add("v1_parallel_s", run.seconds)
@@ -129,7 +132,10 @@ class Bench:
                 time.sleep(self.args.propagation_s + 0.5)
             self.samples.add("resume_s", run.seconds)
             self.record_requests("resume", run)
-            self.samples.add("switch_window_cc_s", switch_window(run.requests, productive))
+            window = switch_window(run.requests, productive)
+            self.samples.add("switch_window_cc_s", window[1] - window[0])
+            self.samples.add("resume_before_switch_s", window[0] - run.started)
+            self.samples.add("resume_after_switch_s", run.started + run.seconds - window[1])
             samples = traffic.snapshot()
             failed = [s for s in samples if s.status != 200]
             self.samples.add("traffic_requests", len(samples))
@@ -164,8 +170,8 @@ class Bench:
 
 # -- figures from logs and /proc ------------------------------------------------------------------
 
-def switch_window(requests: list[dict[str, Any]], productive: set[str]) -> float:
-    """First productive route gaining a (green) destination → last destination leaving one (CC accepted)."""
+def switch_window(requests: list[dict[str, Any]], productive: set[str]) -> tuple[float, float]:
+    """(first productive route gaining a (green) destination, last destination leaving one): CC answer times."""
     def done(r: dict[str, Any]) -> float:
         return float(r["ts"]) + float(r.get("ms") or 0) / 1000
 
@@ -175,8 +181,8 @@ def switch_window(requests: list[dict[str, Any]], productive: set[str]) -> float
     removed = [done(r) for r in ok if r["method"] == "DELETE" and (m := DEST_DEL.match(r["path"]))
                and m.group(1) in productive]
     if not added or not removed:
-        return float("nan")
-    return max(removed) - min(added)
+        return float("nan"), float("nan")
+    return min(added), max(removed)
 
 
 def mixed_window(samples: list[Any]) -> float:
@@ -209,12 +215,14 @@ def engine_peak_rss_mib(cf: Cf) -> float:
 # -- report -----------------------------------------------------------------------------------------
 
 ROWS: list[tuple[str, str, str]] = [
-    ("v1_parallel_s", "bg-deploy v1, parallel (engine default workers)", "s"),
+    ("v1_parallel_s", "bg-deploy v1, parallel (one wave)", "s"),
     ("v1_sequential_s", "deploy v1, sequential (1 worker)", "s"),
     ("v2_to_pause_s", "bg-deploy v2 to the pause", "s"),
     ("resume_s", "-a resume (switch + undeploy blue)", "s"),
     ("switch_window_cc_s", "switch window (CC: 1st green dest → last blue dest gone)", "s"),
     ("switch_window_traffic_s", "switch window seen by traffic (1st v2 → last v1 answer)", "s"),
+    ("resume_before_switch_s", "resume: command start → 1st green destination", "s"),
+    ("resume_after_switch_s", "resume: last blue destination gone → command end", "s"),
     ("traffic_failed", "failed requests during resume", ""),
     ("traffic_requests", "traffic requests during resume", ""),
     ("engine_peak_rss_parallel_mib", "engine peak RSS (VmHWM), v1+v2+resume", "MiB"),
@@ -244,8 +252,10 @@ def report(bench: Bench, elapsed: float) -> dict[str, Any]:
                   "sequential_over_parallel_median_of_reps": statistics.median(per_rep)}
 
     a = bench.args
+    workers = str(a.workers) if a.workers else "engine default"
     print(f"\nmake bench — {a.modules}-module MTA, CC latency {a.latency_ms:g} ms/request, staging {a.staging_s:g} s, "
           f"start {a.start_s:g} s, route propagation {a.propagation_s:g} s, engine route settle {bench.settle_s:g} s, "
+          f"router latency {a.router_latency_ms:g} ms, parallel workers: {workers}, "
           f"{a.reps} repetitions, {elapsed:.0f} s in all\n")
     width = max(len(label) for _, label, _ in ROWS)
     print(f"{'figure':<{width}}  {'unit':>4}  {'median':>8}  samples")
@@ -289,6 +299,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--start-s", type=float, default=0.3)
     p.add_argument("--propagation-s", type=float, default=1.0)
     p.add_argument("--settle-margin-s", type=float, default=0.2, help="engine route settle = propagation + this")
+    p.add_argument("--router-latency-ms", type=float, default=20.0, help="paces the traffic generator")
+    p.add_argument("--workers", type=int, default=0,
+                   help="BGDEPLOY_MAX_PARALLEL_APPS of the parallel run (default: the engine's default)")
     return p.parse_args(argv)
 
 
