@@ -73,9 +73,14 @@ func (p *Plugin) Run(conn plugin.CliConnection, args []string) {
 		NewEngine:     engine.New,
 		Now:           time.Now,
 	}
-	// Ctrl-C cancels the context: a watch detaches and leaves the operation running.
+	// Ctrl-C cancels the context: a watch detaches and leaves the operation running. The cf CLI
+	// itself has no signal handling and dies at once; when only cf got the signal (or was killed),
+	// the plugin notices that its parent is gone and detaches the same way.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(ctx)
+	go cancelWhenOrphaned(ctx, cancel, os.Getppid(), os.Getppid, 300*time.Millisecond)
 	code := Main(ctx, env, args)
+	cancel()
 	stop()
 	if code != 0 {
 		os.Exit(code)
@@ -117,4 +122,24 @@ func ParseVersion(v string) plugin.VersionType {
 		parts[i] = n
 	}
 	return plugin.VersionType{Major: parts[0], Minor: parts[1], Build: parts[2]}
+}
+
+// cancelWhenOrphaned cancels when the parent process (the cf CLI) changes, i.e. it exited.
+func cancelWhenOrphaned(ctx context.Context, cancel context.CancelFunc, parent int, getppid func() int, every time.Duration) {
+	if parent <= 1 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if getppid() != parent {
+				cancel()
+				return
+			}
+		}
+	}
 }
