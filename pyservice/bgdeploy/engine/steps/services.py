@@ -79,8 +79,10 @@ class CreateOrUpdateServices(Step):
             if spec.parameters:
                 body["parameters"] = spec.parameters
         else:
-            body["credentials"] = spec.credentials or {}
-            if spec.syslog_drain_url:
+            current = cc.get(f"/v3/service_instances/{existing['guid']}/credentials")
+            if current != (spec.credentials or {}):
+                body["credentials"] = spec.credentials or {}
+            if spec.syslog_drain_url and existing.get("syslog_drain_url") != spec.syslog_drain_url:
                 body["syslog_drain_url"] = spec.syslog_drain_url
         changed = set(body) - {"metadata"}
         if changed:
