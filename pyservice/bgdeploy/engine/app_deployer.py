@@ -185,7 +185,7 @@ def _write_bits(ctx: OperationContext, spec: AppSpec, out: Any) -> str:
             out.flush()
 
     sink = Hashing()
-    with mta.open_archive(ctx.archive_path) as archive:
+    with mta.open_archive(ctx.archive_path, ctx.op.archive_name) as archive:
         archive.write_module_bits(spec.module, sink)
     out.flush()
     return sink.h.hexdigest()

@@ -16,12 +16,14 @@ from typing import Any
 from bgdeploy import messages as msg
 from bgdeploy import mta
 from bgdeploy.cc import CloudController
+from bgdeploy.cc import routes as cc_routes
 from bgdeploy.engine.context import OperationAborted, OperationContext
 from bgdeploy.engine.events import EventBus
+from bgdeploy.engine.mta_loader import platform_context, resolve_archive
 from bgdeploy.engine.processes import PROCESSES
 from bgdeploy.engine.settings import EngineSettings
 from bgdeploy.engine.step import Done, Pause, Wait
-from bgdeploy.engine.tokens import TokenSource
+from bgdeploy.engine.tokens import StaticToken, TokenSource
 from bgdeploy.errors import (
     BgDeployError,
     ConflictError,
@@ -92,38 +94,46 @@ class Engine:
                         mta_id: str = "", abort_conflicting: bool = False) -> OperationRecord:
         options = options or {}
         extension_ids = extension_ids or []
-        archive_name, version = "", ""
         namespace = options.get("namespace", "")
-        if process_type != "UNDEPLOY":
-            archive = self._file(archive_id, target)
-            archive_name = archive.file_name
-            with mta.open_archive(archive.path) as arc:
-                descriptor = mta.load_descriptor(arc.descriptor_text, arc.file_name)
-            for ext_id in extension_ids:
-                ext = self._file(ext_id, target)
-                with open(ext.path, encoding="utf-8", errors="replace") as fh:
-                    mta.load_extension(fh.read(), ext.file_name)
-            mta_id, version = descriptor.id, descriptor.version
-        elif not mta_id:
-            raise ContentError("No MTA ID given")
         op = OperationRecord(
             id=self._new_id(), process_type=process_type, state=RUNNING, space_guid=target.space_guid,
             org_guid=target.org_guid, org_name=target.org_name, space_name=target.space_name,
             api_endpoint=target.api_endpoint, skip_ssl=target.skip_ssl_validation, started_by=target.user_name,
-            started_at=time.time(), mta_id=mta_id, mta_version=version, namespace=namespace,
-            archive_id=archive_id, archive_name=archive_name, ext_ids=extension_ids, options=options,
+            started_at=time.time(), mta_id=mta_id, namespace=namespace, archive_id=archive_id,
+            ext_ids=extension_ids, options=options,
         )
+        if process_type != "UNDEPLOY":
+            self._preflight(op, target, token)
+        elif not mta_id:
+            raise ContentError("No MTA ID given")
         holder = self.store.insert_if_unlocked(op)
         if holder is not None and abort_conflicting:
             self.act(holder.id, "ABORT", token, target)
             holder = self.store.insert_if_unlocked(op)
         if holder is not None:
             raise ConflictError(
-                f'Conflicting process "{holder.id}" found for MTA "{mta_id}" (state {holder.state}). '
+                f'Conflicting process "{holder.id}" found for MTA "{op.mta_id}" (state {holder.state}). '
                 f'Use "cf bg-deploy -i {holder.id} -a abort" to abort it, or deploy with -f.', holder.id)
         self.tokens(op.id).update(token)
         self._launch(op)
         return op
+
+    def _preflight(self, op: OperationRecord, target: Target, token: str) -> None:
+        """Read and resolve the whole MTA before anything exists: bad input fails here, changing nothing."""
+        archive = self._file(op.archive_id, target)
+        exts = [(f.file_name, f.path) for f in (self._file(i, target) for i in op.ext_ids)]
+        with mta.open_archive(archive.path, archive.file_name) as arc:
+            descriptor = arc.descriptor
+        op.mta_id, op.mta_version, op.archive_name = descriptor.id, descriptor.version, archive.file_name
+        cc = CloudController(target.api_endpoint, StaticToken(token), verify=not target.skip_ssl_validation)
+        try:
+            domain = cc_routes.default_domain(cc, target.org_guid)["name"]
+        finally:
+            cc.close()
+        op.data["target"] = {"default_domain": domain}
+        platform = platform_context(op, domain)
+        for phase in ("live", "idle") if op.process_type == "BLUE_GREEN_DEPLOY" else ("live",):
+            resolve_archive(archive.path, archive.file_name, exts, platform, phase, op.options)
 
     def _new_id(self) -> str:
         while True:

@@ -95,3 +95,16 @@ class TokenSource:
                 self._wanted = False
                 raise TokenExpiredError(self._expired_message)
             return self._token
+
+
+class StaticToken:
+    """The token of one synchronous call (queries, pre-flight checks): no refresh is possible."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self) -> str:
+        return self._token
+
+    def refresh(self) -> str:
+        return self._token

@@ -64,9 +64,9 @@ def check_entry_name(name: str) -> str | None:
 class MtaArchive:
     """An opened archive; use as a context manager (`with open_archive(path) as archive:`)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, name: str | None = None) -> None:
         self.path = path
-        self.file_name = os.path.basename(path)
+        self.file_name = name or os.path.basename(path)  # what messages call it (the user's file name)
         try:
             self._zip = zipfile.ZipFile(path)
         except FileNotFoundError:
@@ -260,5 +260,5 @@ class MtaArchive:
         self.close()
 
 
-def open_archive(path: str) -> MtaArchive:
-    return MtaArchive(path)
+def open_archive(path: str, name: str | None = None) -> MtaArchive:
+    return MtaArchive(path, name)

@@ -10,6 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from bgdeploy.engine.runner import ACTIONS_BY_STATE, Target
 from bgdeploy.errors import (
     BgDeployError,
+    CloudControllerError,
     ConflictError,
     ContentError,
     InvalidActionError,
@@ -89,8 +90,10 @@ def abort_with(context: grpc.ServicerContext, exc: BgDeployError) -> None:
         code = grpc.StatusCode.NOT_FOUND
     elif isinstance(exc, InvalidActionError):
         code = grpc.StatusCode.FAILED_PRECONDITION
-    elif isinstance(exc, TokenExpiredError):
+    elif isinstance(exc, TokenExpiredError) or (isinstance(exc, CloudControllerError) and exc.status == 401):
         code = grpc.StatusCode.UNAUTHENTICATED
+    elif isinstance(exc, CloudControllerError) and exc.status in (403, 404, 422):
+        code = grpc.StatusCode.FAILED_PRECONDITION
     else:
         code = grpc.StatusCode.UNAVAILABLE
     context.abort(code, str(exc))

@@ -12,6 +12,7 @@ import grpc
 from bgdeploy.cc import CloudController
 from bgdeploy.engine import mtas
 from bgdeploy.engine.runner import Engine
+from bgdeploy.engine.tokens import StaticToken
 from bgdeploy.errors import BgDeployError, ContentError, NotFoundError
 from bgdeploy.server import convert
 from bgdeploy.server.files import FileStore
@@ -27,19 +28,6 @@ def bearer(context: grpc.ServicerContext) -> str:
         if key == "authorization":
             return str(value)
     return ""
-
-
-class StaticToken:
-    """A token for one synchronous call (read-only queries)."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def token(self) -> str:
-        return self._token
-
-    def refresh(self) -> str:
-        return self._token
 
 
 class Activity:

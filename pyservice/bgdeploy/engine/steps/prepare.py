@@ -23,8 +23,8 @@ class CollectTargetFacts(Step):
     def run(self, ctx: OperationContext) -> StepResult:
         ctx.info(msg.OPERATION_ID.format(id=ctx.op.id))
         ctx.info(msg.DEPLOYING_IN.format(org=ctx.op.org_name, space=ctx.op.space_name))
-        domain = cc_routes.default_domain(ctx.cc, ctx.op.org_guid)
-        ctx.update(self.name, default_domain=domain["name"])
+        if not ctx.data(self.name).get("default_domain"):  # known from the pre-flight check
+            ctx.update(self.name, default_domain=cc_routes.default_domain(ctx.cc, ctx.op.org_guid)["name"])
         model = ctx.model("live")
         ctx.info(msg.SCHEMA_VERSION.format(version=model.schema_version.split(".")[0]))
         for warning in model.warnings:
