@@ -43,8 +43,8 @@ def read_extensions(paths: list[tuple[str, str]]) -> list[mta.ExtensionDescripto
     return exts
 
 
-def resolve_archive(archive_path: str, archive_name: str, extension_paths: list[tuple[str, str]], platform: PlatformContext,
-                    phase: Phase, options: dict[str, Any]) -> DeploymentModel:
+def resolve_archive(archive_path: str, archive_name: str, extension_paths: list[tuple[str, str]],
+                    platform: PlatformContext, phase: Phase, options: dict[str, Any]) -> DeploymentModel:
     with mta.open_archive(archive_path, archive_name) as archive:
         return mta.resolve(
             archive.descriptor,
