@@ -16,9 +16,11 @@ failed requests of the traffic, engine peak RSS, and CC requests per command. JS
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -79,9 +81,13 @@ class Bench:
     def cf_home(self, path: Path, sim: SimHandle, workers: int) -> Cf:
         extra = {"BGDEPLOY_MAX_PARALLEL_APPS": str(workers)} if workers else {}
         cf = Cf(path, route_settle_s=self.settle_s, extra_env=extra)
-        cf.login(sim.api_url)
-        cf.install_plugin()
-        cf("mtas", check=True)  # starts the local engine, so deploys do not pay its start-up
+        try:
+            cf.login(sim.api_url)
+            cf.install_plugin()
+            cf("mtas", check=True)  # starts the local engine, so deploys do not pay its start-up
+        except BaseException:
+            stop_engine(cf)
+            raise
         return cf
 
     @staticmethod
@@ -108,7 +114,7 @@ class Bench:
             self.record_requests("v1_sequential", run)
             self.samples.add("engine_peak_rss_sequential_mib", engine_peak_rss_mib(cf))
         finally:
-            cf.stop_engine()
+            stop_engine(cf)
 
     def parallel(self, sim: SimHandle, home: Path) -> None:
         cf = self.cf_home(home, sim, workers=self.args.workers)
@@ -148,7 +154,7 @@ class Bench:
                 raise SystemExit(f"after resume, v2 never served {sorted(set(self.hosts) - served_v2)}")
             self.samples.add("engine_peak_rss_parallel_mib", engine_peak_rss_mib(cf))
         finally:
-            cf.stop_engine()
+            stop_engine(cf)
 
     def repetition(self, rep: int) -> None:
         base = self.tmp / f"rep{rep}"
@@ -194,22 +200,52 @@ def mixed_window(samples: list[Any]) -> float:
     return max(0.0, last_v1 - first_v2)
 
 
-def engine_peak_rss_mib(cf: Cf) -> float:
-    """VmHWM of the local engine serving this cf home (found by its --state-dir argument)."""
+def engine_pids(cf: Cf) -> list[int]:
+    """The local engine(s) serving this cf home, found by their --state-dir argument."""
     marker = f"--state-dir\0{cf.state_dir}\0".encode()
+    pids = []
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or proc.name == str(os.getpid()):
-            continue
-        try:
-            if marker not in (proc / "cmdline").read_bytes() + b"\0":
+        if proc.name.isdigit() and proc.name != str(os.getpid()):
+            try:
+                if marker in (proc / "cmdline").read_bytes() + b"\0":
+                    pids.append(int(proc.name))
+            except OSError:
                 continue
-            status = (proc / "status").read_text()
+    return pids
+
+
+def engine_peak_rss_mib(cf: Cf) -> float:
+    """VmHWM (peak resident set) of the local engine serving this cf home."""
+    for pid in engine_pids(cf):
+        try:
+            found = re.search(r"^VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
         except OSError:
             continue
-        found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
         if found:
             return int(found.group(1)) / 1024
     return float("nan")
+
+
+def stop_engine(cf: Cf, timeout: float = 10) -> None:
+    """SIGTERM the engine this cf home started (by its pid), SIGKILL if it does not go."""
+    pids = engine_pids(cf)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pids and time.monotonic() < deadline:
+        pids = [pid for pid in pids if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+        time.sleep(0.05)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return " Z " in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[1][:4]
+    except OSError:
+        return True
 
 
 # -- report -----------------------------------------------------------------------------------------
