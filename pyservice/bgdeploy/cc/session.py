@@ -184,7 +184,7 @@ class CloudController:
             if time.monotonic() > deadline:
                 raise StepTimeoutError(f"{what} did not finish within {int(timeout_s)} seconds")
             time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 1.5, 1.0)
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:

@@ -206,6 +206,14 @@ def _domain_guid(ctx: OperationContext, name: str) -> str:
     return found["guid"]
 
 
+def find_route(ctx: OperationContext, route: Route) -> dict | None:
+    try:
+        domain = _domain_guid(ctx, route.domain)
+    except ContentError:
+        return None
+    return cc_routes.find(ctx.cc, domain, route.host, route.path)
+
+
 def ensure_route(ctx: OperationContext, route: Route) -> dict:
     domain = _domain_guid(ctx, route.domain)
     found = cc_routes.find(ctx.cc, domain, route.host, route.path)

@@ -15,5 +15,5 @@ class EngineSettings:
     default_stage_timeout_s: int = 3600
     default_upload_timeout_s: int = 3600
     service_timeout_s: int = 3600
-    max_parallel_apps: int = 8
+    max_parallel_apps: int = 16
     token_wait_s: float = 30.0

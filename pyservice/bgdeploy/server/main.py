@@ -53,7 +53,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--route-settle-seconds", type=float,
                        default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")))
     serve.add_argument("--max-parallel-apps", type=int,
-                       default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "8")),
+                       default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "16")),
                        help="modules of one wave deployed at once (1: one after another)")
     serve.add_argument("--port-file", default="", help="write the bound TCP port here when ready")
     return parser.parse_args(argv)

@@ -14,9 +14,11 @@ from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc import routes as cc_routes
 from bgdeploy.engine import app_deployer as deployer
 from bgdeploy.engine.context import OperationContext
+from bgdeploy.engine.parallel import run_all
 from bgdeploy.engine.step import DONE, PAUSE, Step, StepResult, Wait
 from bgdeploy.engine.steps.apps import has_live_version, new_app_name
 from bgdeploy.engine.steps.selection import not_selected
+from bgdeploy.mta.model import AppSpec
 
 
 def old_apps(ctx: OperationContext) -> list[dict]:
@@ -46,20 +48,20 @@ class PrepareLiveApps(Step):
     def run(self, ctx: OperationContext) -> StepResult:
         if not has_live_version(ctx):
             return DONE
-        model = ctx.model("live")
-        for spec in model.apps:
-            ctx.check_aborted()
-            name = new_app_name(ctx, spec)
-            app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
-            if app is None:
-                continue
-            changed = cc_apps.set_env(ctx.cc, app["guid"], spec.env)
-            no_start = spec.no_start if spec.no_start is not None else bool(ctx.options.get("no_start"))
-            if no_start:
-                continue
-            if changed or app.get("state") != "STARTED":
-                deployer.ensure_running(ctx, spec, app, name, restart=changed, urls=[])
+        run_all(lambda spec: self._prepare(ctx, spec), ctx.model("live").apps, ctx.settings.max_parallel_apps)
         return DONE
+
+    @staticmethod
+    def _prepare(ctx: OperationContext, spec: AppSpec) -> None:
+        ctx.check_aborted()
+        name = new_app_name(ctx, spec)
+        app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
+        if app is None:
+            return
+        changed = cc_apps.set_env(ctx.cc, app["guid"], spec.env)
+        no_start = spec.no_start if spec.no_start is not None else bool(ctx.options.get("no_start"))
+        if not no_start and (changed or app.get("state") != "STARTED"):
+            deployer.ensure_running(ctx, spec, app, name, restart=changed, urls=[])
 
 
 class MapProductiveRoutes(Step):
@@ -70,7 +72,8 @@ class MapProductiveRoutes(Step):
     def run(self, ctx: OperationContext) -> StepResult:
         if not has_live_version(ctx):
             return DONE
-        changed = False
+        # Look everything up first, so the switch itself is a burst of destination POSTs.
+        todo: list[tuple[str, str, str, str]] = []  # (route guid, url, app guid, app name)
         for spec in ctx.model("live").apps:
             if spec.no_route:
                 continue
@@ -78,8 +81,18 @@ class MapProductiveRoutes(Step):
             app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
             if app is None:
                 continue
-            changed |= deployer.map_routes(ctx, app["guid"], name, spec.routes, unmap_others=False)
-        if changed:
+            mapped = {cc_routes.url(r) for r in cc_routes.for_app(ctx.cc, app["guid"])}
+            for route in spec.routes:
+                if route.url not in mapped:
+                    todo.append((deployer.ensure_route(ctx, route)["guid"], route.url, app["guid"], name))
+
+        def add(item: tuple[str, str, str, str]) -> None:
+            route_guid, url, app_guid, name = item
+            ctx.info(msg.MAPPING_ROUTE.format(route=url, app=name), app=name, route=url)
+            cc_routes.add_destination(ctx.cc, route_guid, app_guid)
+
+        run_all(add, todo, ctx.settings.max_parallel_apps)
+        if todo:
             ctx.update("settle", after_map=time.time() + ctx.settings.route_settle_s)
         return DONE
 
@@ -113,15 +126,16 @@ class UnmapOldApps(Step):
     phase = "UNDEPLOY"
 
     def run(self, ctx: OperationContext) -> StepResult:
-        changed = False
+        todo: list[tuple[dict, dict]] = []  # (old app, route)
         for old in old_apps(ctx):
             ctx.check_aborted()
             routes = cc_routes.for_app(ctx.cc, old["guid"]) if _exists(ctx, old) else []
             if routes:
                 ctx.info(msg.DELETING_ROUTES.format(app=old["name"]), app=old["name"])
-            for route in routes:
-                cc_routes.remove_app_destinations(ctx.cc, route, old["guid"])
-                changed = True
+            todo.extend((old, route) for route in routes)
+        run_all(lambda item: cc_routes.remove_app_destinations(ctx.cc, item[1], item[0]["guid"]), todo,
+                ctx.settings.max_parallel_apps)
+        changed = bool(todo)
         if has_live_version(ctx):
             changed |= self._delete_temporary_routes(ctx)
         if changed:
@@ -130,25 +144,23 @@ class UnmapOldApps(Step):
 
     @staticmethod
     def _delete_temporary_routes(ctx: OperationContext) -> bool:
-        changed = False
+        doomed: list[tuple[str, str]] = []  # (route guid, url)
         for spec in ctx.model("live").apps:
             live_urls = {r.url for r in spec.routes}
             for route in spec.idle_routes:
                 if route.url in live_urls:
                     continue
-                found = _find_route(ctx, route)
-                if found is None:
-                    continue
-                ctx.info(msg.DELETING_IDLE_ROUTE.format(route=route.url), route=route.url)
-                cc_routes.delete(ctx.cc, found["guid"])
-                changed = True
-        return changed
+                found = deployer.find_route(ctx, route)
+                if found is not None:
+                    doomed.append((found["guid"], route.url))
+
+        def delete(item: tuple[str, str]) -> None:
+            ctx.info(msg.DELETING_IDLE_ROUTE.format(route=item[1]), route=item[1])
+            cc_routes.delete(ctx.cc, item[0])
+
+        run_all(delete, doomed, ctx.settings.max_parallel_apps)
+        return bool(doomed)
 
 
 def _exists(ctx: OperationContext, app: dict) -> bool:
     return ctx.cc.get_or_none(f"/v3/apps/{app['guid']}") is not None
-
-
-def _find_route(ctx: OperationContext, route) -> dict | None:  # type: ignore[no-untyped-def]
-    domain = cc_routes.domain_by_name(ctx.cc, route.domain)
-    return cc_routes.find(ctx.cc, domain["guid"], route.host, route.path) if domain else None

@@ -7,6 +7,7 @@ from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc import routes as cc_routes
 from bgdeploy.cc import services as cc_services
 from bgdeploy.engine.context import OperationContext
+from bgdeploy.engine.parallel import run_all
 from bgdeploy.engine.step import DONE, Step, StepResult
 from bgdeploy.engine.steps.prepare import deployed_apps, module_of
 from bgdeploy.engine.steps.switch import old_apps
@@ -41,9 +42,11 @@ class UndeployOldApps(Step):
     phase = "UNDEPLOY"
 
     def run(self, ctx: OperationContext) -> StepResult:
-        for old in old_apps(ctx):
+        def remove(old: dict) -> None:
             ctx.check_aborted()
             remove_app(ctx, old["guid"], old["name"])
+
+        run_all(remove, old_apps(ctx), ctx.settings.max_parallel_apps)
         return DONE
 
 
