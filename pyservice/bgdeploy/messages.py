@@ -35,6 +35,8 @@ UNMAPPING_ROUTE = 'Unmapping route "{route}" from application "{app}"...'
 
 TESTING_PHASE = ("Process has entered validation phase. After testing your new deployment "
                  "you can resume or abort the process.")
+TESTING_PHASE_STRATEGY = ("Process has entered testing phase. After testing your new deployment "
+                          "you can resume or abort the process.")
 ROUTES_SETTLING = "Waiting {seconds}s for the routers to learn the route changes..."
 DELETING_IDLE_ROUTE = 'Deleting temporary route "{route}"...'
 DELETING_ROUTES = 'Deleting routes for application "{app}"...'

@@ -49,7 +49,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--database", default="", help="sqlite:////path/state.db (default) or postgresql://...")
     serve.add_argument("--tls-cert", default="")
     serve.add_argument("--tls-key", default="")
-    serve.add_argument("--idle-exit-seconds", type=float, default=0, help="exit when idle this long (0: never)")
+    serve.add_argument("--idle-exit-seconds", type=float, default=None,
+                       help="exit when idle this long (0: never; default: 30 minutes on a Unix socket, else never)")
     serve.add_argument("--route-settle-seconds", type=float,
                        default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")))
     serve.add_argument("--max-parallel-apps", type=int,
@@ -79,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         tls = (Path(args.tls_cert).read_bytes(), Path(args.tls_key).read_bytes())
     listen = args.listen
     sock_path = listen[len("unix://"):] if listen.startswith("unix://") else ""
+    if args.idle_exit_seconds is None:
+        # A local engine is started on demand by the plugin, so it may go away when nobody needs it.
+        args.idle_exit_seconds = float(os.environ.get("BGDEPLOY_IDLE_EXIT_SECONDS", 1800 if sock_path else 0))
     if sock_path and os.path.exists(sock_path):
         os.unlink(sock_path)  # a stale socket from a crashed engine
     old_umask = os.umask(0o177) if sock_path else None

@@ -34,7 +34,8 @@ class AwaitConfirmation(Step):
     def run(self, ctx: OperationContext) -> StepResult:
         if not has_live_version(ctx) or ctx.options.get("no_confirm") or ctx.options.get("skip_idle_start"):
             return DONE
-        ctx.info(msg.TESTING_PHASE)
+        keep_names = ctx.options.get("keep_original_app_names")  # deploy --strategy blue-green
+        ctx.info(msg.TESTING_PHASE_STRATEGY if keep_names else msg.TESTING_PHASE)
         return PAUSE
 
 
