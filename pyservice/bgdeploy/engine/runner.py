@@ -66,16 +66,12 @@ class Engine:
 
     def recover(self) -> None:
         """After a restart no operation has a thread (or a token): RUNNING ones wait for `-a retry`."""
-        for op in self._all_running():
+        for op in self.store.operations_in_state(RUNNING):
             op.state = ERROR
             op.error_type = "INFRASTRUCTURE"
             op.error_message = msg.ENGINE_RESTARTED.format(id=op.id)
             self.store.save_operation(op)
             self.bus.emit(op.id, op.error_message, level="ERROR")
-
-    def _all_running(self) -> list[OperationRecord]:
-        rows = self.store._query("SELECT id FROM operations WHERE state = ?", (RUNNING,))
-        return [op for (op_id,) in rows if (op := self.store.get_operation(op_id)) is not None]
 
     def busy(self) -> bool:
         with self._lock:

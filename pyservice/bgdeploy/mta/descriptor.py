@@ -73,17 +73,12 @@ class Resource:
     processed_after: list[str] | None = None
 
 
-@dataclass
-class Descriptor:
+class _DescriptorFile:
+    """What a descriptor and an extension descriptor share: a schema version and lines to point at."""
+
     schema_version: str
-    id: str
-    version: str
     file_name: str
-    parameters: Params = field(default_factory=dict)
-    parameters_metadata: Params = field(default_factory=dict)
-    modules: list[Module] = field(default_factory=list)
-    resources: list[Resource] = field(default_factory=list)
-    lines: Lines = field(default_factory=dict, repr=False)
+    lines: Lines
 
     @property
     def major(self) -> int:
@@ -95,6 +90,20 @@ class Descriptor:
     def error(self, message: str, path: str = "") -> ContentError:
         return ContentError(message, file=self.file_name, line=self.line(path) if path else None, path=path)
 
+
+@dataclass
+class Descriptor(_DescriptorFile):
+    schema_version: str
+    id: str
+    version: str
+    file_name: str
+    parameters: Params = field(default_factory=dict)
+    parameters_metadata: Params = field(default_factory=dict)
+    modules: list[Module] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    lines: Lines = field(default_factory=dict, repr=False)
+
+
     def module(self, name: str) -> Module | None:
         return next((m for m in self.modules if m.name == name), None)
 
@@ -103,7 +112,7 @@ class Descriptor:
 
 
 @dataclass
-class ExtensionDescriptor:
+class ExtensionDescriptor(_DescriptorFile):
     """An .mtaext: same element shapes as a descriptor, but every element only names what it extends."""
 
     schema_version: str
@@ -117,15 +126,6 @@ class ExtensionDescriptor:
     resources: list[Resource] = field(default_factory=list)
     lines: Lines = field(default_factory=dict, repr=False)
 
-    @property
-    def major(self) -> int:
-        return int(self.schema_version.split(".")[0])
-
-    def line(self, path: str) -> int | None:
-        return line_for(self.lines, path)
-
-    def error(self, message: str, path: str = "") -> ContentError:
-        return ContentError(message, file=self.file_name, line=self.line(path) if path else None, path=path)
 
 
 def load_descriptor(text: str, file_name: str) -> Descriptor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,9 +35,6 @@ class Activity:
     """Remembers when the engine last served a call, so an idle local engine can exit."""
 
     def __init__(self) -> None:
-        import time
-
-        self._time = time
         self.last = time.monotonic()
         self.calls = 0
         self._lock = threading.Lock()
@@ -44,12 +42,12 @@ class Activity:
     def enter(self) -> None:
         with self._lock:
             self.calls += 1
-            self.last = self._time.monotonic()
+            self.last = time.monotonic()
 
     def leave(self) -> None:
         with self._lock:
             self.calls -= 1
-            self.last = self._time.monotonic()
+            self.last = time.monotonic()
 
 
 def guarded(method: Any) -> Any:

@@ -123,6 +123,10 @@ class Store:
             sql += f" LIMIT {int(last)}"
         return [_op_from_row(r) for r in self._query(sql, args)]
 
+    def operations_in_state(self, state: str) -> list[OperationRecord]:
+        rows = self._query(f"SELECT {', '.join(_OP_FIELDS)} FROM operations WHERE state = ?", (state,))
+        return [_op_from_row(r) for r in rows]
+
     def lock_holder(self, space_guid: str, mta_id: str, namespace: str) -> OperationRecord | None:
         """The active operation that holds the lock of this MTA in this space, if any."""
         marks = ", ".join("?" for _ in ACTIVE_STATES)
