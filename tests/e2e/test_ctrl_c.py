@@ -39,8 +39,10 @@ def start_and_interrupt(cf, args: list[str], when: str, *, group: bool) -> tuple
             os.killpg(proc.pid, signal.SIGINT)  # what a terminal does
         else:
             os.kill(proc.pid, signal.SIGINT)  # only the cf process
-        rest, _ = proc.communicate(timeout=20)
-        return before, rest, time.monotonic() - sent
+        # Not communicate(): it reads the pipe directly and would lose lines already in stdout's buffer.
+        proc.wait(timeout=20)
+        took = time.monotonic() - sent
+        return before, proc.stdout.read(), took
     finally:
         if proc.poll() is None:
             proc.kill()
