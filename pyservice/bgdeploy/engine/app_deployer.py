@@ -25,7 +25,7 @@ from bgdeploy.mta import metadata
 from bgdeploy.mta.model import AppSpec, Route
 
 DIGEST_ANNOTATION = "bgdeploy/content-digest"
-_domain_cache_lock = threading.Lock()
+_cache_lock = threading.Lock()
 
 
 @dataclass
@@ -117,20 +117,33 @@ def ensure_bindings(ctx: OperationContext, spec: AppSpec, app_guid: str, app_nam
     bound = {b["relationships"]["service_instance"]["data"]["guid"] for b in cc_services.bindings_for_app(cc, app_guid)}
     changed = False
     for binding in spec.bindings:
-        inst = cc_services.find_instance(cc, ctx.op.space_guid, binding.service_name)
-        if inst is None:
+        guid = service_guid(ctx, binding.service_name)
+        if guid is None:
             raise ContentError(f'Service "{binding.service_name}" required by module "{spec.module}" does not exist')
-        if inst["guid"] in bound:
+        if guid in bound:
             continue
         ctx.info(msg.BINDING.format(service=binding.service_name, app=app_name), app=app_name, module=spec.module)
         try:
-            cc_services.bind(cc, app_guid, inst["guid"], name=binding.binding_name, parameters=binding.parameters,
+            cc_services.bind(cc, app_guid, guid, name=binding.binding_name, parameters=binding.parameters,
                              timeout_s=ctx.settings.service_timeout_s)
         except CloudControllerError as exc:
             if "already bound" not in exc.detail:
                 raise
         changed = True
     return changed
+
+
+def service_guid(ctx: OperationContext, name: str) -> str | None:
+    """Service instances exist before any app is deployed: look each up once per run, not once per app."""
+    with _cache_lock:
+        if name in ctx.service_guids:
+            return ctx.service_guids[name]
+    inst = cc_services.find_instance(ctx.cc, ctx.op.space_guid, name)
+    if inst is None:
+        return None
+    with _cache_lock:
+        ctx.service_guids[name] = inst["guid"]
+    return inst["guid"]
 
 
 def ensure_bits(ctx: OperationContext, spec: AppSpec, app: dict, app_name: str) -> bool:
@@ -195,13 +208,13 @@ def _write_bits(ctx: OperationContext, spec: AppSpec, out: Any) -> str:
 
 def _domain_guid(ctx: OperationContext, name: str) -> str:
     cache = ctx.data("domains")
-    with _domain_cache_lock:
+    with _cache_lock:
         if name in cache:
             return cache[name]
     found = cc_routes.domain_by_name(ctx.cc, name)
     if found is None:
         raise ContentError(f'Domain "{name}" does not exist in Cloud Foundry')
-    with _domain_cache_lock:
+    with _cache_lock:
         cache[name] = found["guid"]
     return found["guid"]
 

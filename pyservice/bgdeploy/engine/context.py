@@ -30,6 +30,7 @@ class OperationContext:
     archive_path: str
     extension_paths: list[tuple[str, str]]  # (file name, path)
     aborted: threading.Event
+    service_guids: dict[str, str] = field(default_factory=dict)  # in memory for one run of the steps
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _models: dict[str, DeploymentModel] = field(default_factory=dict)
 

@@ -18,25 +18,25 @@ Params = dict[str, Any]
 
 
 @dataclass
-class Requires:
+class Dependency:
+    """What `requires` and `provides` entries share: a name, their place, parameters and properties."""
+
     name: str
     where: str
     parameters: Params = field(default_factory=dict)
     properties: Params = field(default_factory=dict)
     parameters_metadata: Params = field(default_factory=dict)
     properties_metadata: Params = field(default_factory=dict)
+
+
+@dataclass
+class Requires(Dependency):
     group: str | None = None
     list: str | None = None
 
 
 @dataclass
-class Provides:
-    name: str
-    where: str
-    parameters: Params = field(default_factory=dict)
-    properties: Params = field(default_factory=dict)
-    parameters_metadata: Params = field(default_factory=dict)
-    properties_metadata: Params = field(default_factory=dict)
+class Provides(Dependency):
     public: bool | None = None
 
 
@@ -103,7 +103,6 @@ class Descriptor(_DescriptorFile):
     resources: list[Resource] = field(default_factory=list)
     lines: Lines = field(default_factory=dict, repr=False)
 
-
     def module(self, name: str) -> Module | None:
         return next((m for m in self.modules if m.name == name), None)
 
@@ -125,7 +124,6 @@ class ExtensionDescriptor(_DescriptorFile):
     modules: list[Module] = field(default_factory=list)  # `type` is "" in extensions
     resources: list[Resource] = field(default_factory=list)
     lines: Lines = field(default_factory=dict, repr=False)
-
 
 
 def load_descriptor(text: str, file_name: str) -> Descriptor:

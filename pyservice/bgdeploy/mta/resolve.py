@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bgdeploy.errors import ContentError
 
 from . import platform, routes, system
-from .descriptor import Descriptor, ExtensionDescriptor, Module, Params, Requires, Resource
+from .descriptor import Dependency, Descriptor, ExtensionDescriptor, Module, Params, Requires, Resource
 from .extensions import merge_extensions
 from .model import (
     AppSpec,
@@ -216,6 +216,17 @@ class _Builder:
                     )
 
     # -- the passes ------------------------------------------------------------------------------------------
+    def _resolve_dependency(self, dep: Dependency, base: Params, scope_tail: list[Params]) -> tuple[Params, Params]:
+        """A requires/provides entry: its parameters see the module's, its properties see its parameters."""
+        params = self._resolve_map(dep.parameters, Scope([dep.parameters, base, *scope_tail]), dep.where, "parameters")
+        props = self._resolve_map(
+            {k: v for k, v in dep.properties.items() if v is not None},
+            Scope([params, base, *scope_tail]),
+            dep.where,
+            "properties",
+        )
+        return params, props
+
     def _resolve_map(self, values: Params, scope: Scope, where: str, section: str) -> Params:
         result = {}
         for key, value in values.items():
@@ -288,34 +299,14 @@ class _Builder:
             m.where,
             "properties",
         )
-        requires = []
-        for req in m.requires:
-            req_params = self._resolve_map(
-                req.parameters, Scope([req.parameters, readable, *scope_tail]), req.where, "parameters"
-            )
-            req_props = self._resolve_map(
-                {k: v for k, v in req.properties.items() if v is not None},
-                Scope([req_params, readable, *scope_tail]),
-                req.where,
-                "properties",
-            )
-            requires.append((req_params, req_props))
+        requires = [self._resolve_dependency(req, readable, scope_tail) for req in m.requires]
         provides = []
         for prov in m.provides:
             use_live = prov.parameters.get("use-live-routes") is True
             base = readable
             if idle and use_live and live is not None:
                 base = dict(readable, routes=live.modules[m.name].parameters.get("routes"))
-            prov_params = self._resolve_map(
-                prov.parameters, Scope([prov.parameters, base, *scope_tail]), prov.where, "parameters"
-            )
-            prov_props = self._resolve_map(
-                {k: v for k, v in prov.properties.items() if v is not None},
-                Scope([prov_params, base, *scope_tail]),
-                prov.where,
-                "properties",
-            )
-            provides.append((prov_params, prov_props))
+            provides.append(self._resolve_dependency(prov, base, scope_tail))
         return _ModuleValues(params, properties, requires, provides, live_routes, idle_routes)
 
     def _resource_pass(self, r: Resource, ns: system.NamespaceRules, global_values: Params) -> _ResourceValues:
