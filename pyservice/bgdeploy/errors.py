@@ -7,8 +7,10 @@ into one of these at its boundary, so the layers above only ever see this tree:
     ├── ConflictError           another active operation holds the MTA (carries its id)
     ├── NotFoundError           an operation or MTA the user named does not exist
     ├── InvalidActionError      the action is not allowed in the operation's state
+    ├── OperationAborted        the user aborted the operation while a step ran (the step just stops)
     └── InfrastructureError     Cloud Foundry or the network failed; a retry may help
-        ├── CloudControllerError    CC answered with an error (status, title, detail)
+        ├── CloudControllerError    CC answered with an error (status, code, title, detail); its
+        │                           meaning (not found, name taken, ...) is typed in bgdeploy.cc.errors
         ├── TokenExpiredError       the user's token expired and no fresh one can be had
         └── StepTimeoutError        staging, starting or a job took longer than its timeout
 """
@@ -53,18 +55,30 @@ class InvalidActionError(BgDeployError):
     pass
 
 
+class OperationAborted(BgDeployError):
+    """Raised inside a step when the user aborted the operation meanwhile."""
+
+
 class InfrastructureError(BgDeployError):
     pass
 
 
 class CloudControllerError(InfrastructureError):
-    def __init__(self, status: int, title: str, detail: str, method: str = "", url: str = "") -> None:
+    def __init__(self, status: int, title: str, detail: str, method: str = "", url: str = "", *,
+                 code: int = 0) -> None:
         self.status = status
         self.title = title
         self.detail = detail
+        self.code = code
         self.method = method
         self.url = url
-        super().__init__(f"{detail} ({title}, HTTP {status})" if title else f"HTTP {status}: {detail}")
+        if title:
+            text = f"{detail} ({title}, HTTP {status})"
+        elif status:
+            text = f"HTTP {status}: {detail}"
+        else:
+            text = f"Cloud Controller request {method} {url} failed: {detail}"
+        super().__init__(text)
 
 
 class TokenExpiredError(InfrastructureError):

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from bgdeploy.cc.models import Process
 from bgdeploy.cc.session import CloudController
 
-Resource = dict[str, Any]
+
+def web(cc: CloudController, app_guid: str) -> Process:
+    return Process.of(cc.get(f"/v3/apps/{app_guid}/processes/web"))
 
 
-def web(cc: CloudController, app_guid: str) -> Resource:
-    return cc.get(f"/v3/apps/{app_guid}/processes/web")
-
-
-def update(cc: CloudController, process_guid: str, body: dict[str, Any]) -> Resource:
-    return cc.patch(f"/v3/processes/{process_guid}", body)
+def update(cc: CloudController, process_guid: str, body: dict[str, Any]) -> None:
+    cc.patch(f"/v3/processes/{process_guid}", body)
 
 
 def scale(cc: CloudController, process_guid: str, body: dict[str, Any]) -> None:
-    cc.post(f"/v3/processes/{process_guid}/actions/scale", body, retry=True)
+    cc.post(f"/v3/processes/{process_guid}/actions/scale", body, repeatable=True)
 
 
 def instance_states(cc: CloudController, process_guid: str) -> list[str]:

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from bgdeploy.cc import jobs
+from bgdeploy.cc.models import Route
 from bgdeploy.cc.session import CloudController
 
-Resource = dict[str, Any]
+
+def default_domain(cc: CloudController, org_guid: str) -> str:
+    return str(cc.get(f"/v3/organizations/{org_guid}/domains/default")["name"])
 
 
-def default_domain(cc: CloudController, org_guid: str) -> Resource:
-    return cc.get(f"/v3/organizations/{org_guid}/domains/default")
+def domain_guid(cc: CloudController, name: str) -> str | None:
+    found = cc.first("/v3/domains", names=[name])
+    return found["guid"] if found else None
 
 
-def domain_by_name(cc: CloudController, name: str) -> Resource | None:
-    return cc.first("/v3/domains", names=[name])
-
-
-def find(cc: CloudController, domain_guid: str, host: str, path: str) -> Resource | None:
+def find(cc: CloudController, domain_guid: str, host: str, path: str) -> Route | None:
     # CC's `hosts=`/`paths=` filters cannot express "empty"; filter exactly here.
     for route in cc.list("/v3/routes", domain_guids=[domain_guid], hosts=[host] if host else None):
         if route.get("host", "") == host and route.get("path", "") == path:
-            return route
+            return Route.of(route)
     return None
 
 
-def create(cc: CloudController, space_guid: str, domain_guid: str, host: str, path: str,
-           metadata: dict[str, Any] | None = None) -> Resource:
+def create(cc: CloudController, space_guid: str, domain_guid: str, host: str, path: str) -> Route:
     body: dict[str, Any] = {
         "relationships": {"domain": {"data": {"guid": domain_guid}}, "space": {"data": {"guid": space_guid}}},
     }
@@ -34,33 +34,28 @@ def create(cc: CloudController, space_guid: str, domain_guid: str, host: str, pa
         body["host"] = host
     if path:
         body["path"] = path
-    if metadata:
-        body["metadata"] = metadata
-    return cc.post("/v3/routes", body).json()
+    return Route.of(cc.post("/v3/routes", body).json())
 
 
-def for_app(cc: CloudController, app_guid: str) -> list[Resource]:
-    return list(cc.list(f"/v3/apps/{app_guid}/routes"))
+def for_app(cc: CloudController, app_guid: str) -> list[Route]:
+    return [Route.of(r) for r in cc.list(f"/v3/apps/{app_guid}/routes")]
+
+
+def get(cc: CloudController, route_guid: str) -> Route | None:
+    found = cc.get_or_none(f"/v3/routes/{route_guid}")
+    return Route.of(found) if found else None
 
 
 def add_destination(cc: CloudController, route_guid: str, app_guid: str) -> None:
+    """Adding a destination the route has already is a no-op in CC, so this may be repeated."""
     body = {"destinations": [{"app": {"guid": app_guid, "process": {"type": "web"}}}]}
-    cc.post(f"/v3/routes/{route_guid}/destinations", body, retry=True)
+    cc.post(f"/v3/routes/{route_guid}/destinations", body, repeatable=True)
 
 
-def remove_app_destinations(cc: CloudController, route: Resource, app_guid: str) -> None:
-    for dest in route.get("destinations", []):
-        if dest["app"]["guid"] == app_guid:
-            cc.delete(f"/v3/routes/{route['guid']}/destinations/{dest['guid']}")
+def remove_destination(cc: CloudController, route_guid: str, destination_guid: str) -> None:
+    cc.delete(f"/v3/routes/{route_guid}/destinations/{destination_guid}")
 
 
-def get(cc: CloudController, route_guid: str) -> Resource | None:
-    return cc.get_or_none(f"/v3/routes/{route_guid}")
-
-
-def delete(cc: CloudController, route_guid: str, timeout_s: float = 120) -> None:
-    cc.wait_for_job(cc.delete(f"/v3/routes/{route_guid}"), timeout_s, "Deleting the route")
-
-
-def url(route: Resource) -> str:
-    return route.get("url") or ""
+def delete(cc: CloudController, route_guid: str) -> str | None:
+    """Start deleting the route; the job to poll, or None when it is gone already."""
+    return jobs.location(cc.delete(f"/v3/routes/{route_guid}"))

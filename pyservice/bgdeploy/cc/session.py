@@ -1,16 +1,21 @@
-"""The HTTP session every CC call goes through.
+"""The HTTP session every Cloud Controller call goes through.
 
-Layers, outermost first: auth (bearer token from a TokenProvider; one refresh and resend on 401) →
-retries (urllib3 Retry on 429/502/503/504 and dropped connections, for idempotent requests only: a POST
-is retried only when the caller says repeating it is harmless) → requests/urllib3.
+Layers, outermost first: abort check (a stopped operation sends nothing more) → auth (bearer token from a
+TokenProvider; one refresh and resend on 401) → retries → requests/urllib3 (pooled connections).
+
+Retries belong to the transport only where repeating is harmless: GET, PUT, PATCH and DELETE (and POSTs
+the caller marks `repeatable`, such as start/stop actions) are retried on 429/502/503/504, resets and read
+timeouts. Any other POST is retried only when the connection failed before the request was sent, or on a
+429 (CC did not process it); after an ambiguous failure the step above looks before creating again
+(`bgdeploy.engine.actions.create`). A streamed body (an upload) is never retried here: the step re-opens
+the stream from the archive.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import time
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -18,12 +23,15 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from bgdeploy.errors import CloudControllerError, InfrastructureError, StepTimeoutError
+from bgdeploy.cc.errors import Unauthenticated, classify, no_answer
+from bgdeploy.errors import InfrastructureError, OperationAborted
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 502, 503, 504)
-IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+REPEATABLE = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "POST"})
+_TOKEN = re.compile(r"^[Bb]earer [A-Za-z0-9._~+/=-]+$")
+USER_AGENT = "bgdeploy-engine/0.1"
 
 
 class TokenProvider(Protocol):
@@ -34,89 +42,81 @@ class TokenProvider(Protocol):
         """A fresh token after CC refused the current one."""
 
 
-def _retry(methods: frozenset[str]) -> Retry:
-    return Retry(
-        total=6,
-        connect=6,
-        read=3,
-        status=6,
-        backoff_factor=0.1,
-        backoff_max=5,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=methods,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
+def _repeating() -> Retry:
+    return Retry(total=6, connect=6, read=3, status=6, other=0, backoff_factor=0.1, backoff_max=5,
+                 status_forcelist=RETRY_STATUSES, allowed_methods=REPEATABLE, respect_retry_after_header=True,
+                 raise_on_status=False)
+
+
+def _once() -> Retry:
+    """Connection failures before sending, and 429 (not processed): nothing else."""
+    return Retry(total=4, connect=4, read=0, status=4, other=0, backoff_factor=0.1, backoff_max=5,
+                 status_forcelist=(429,), allowed_methods=frozenset({"POST"}), respect_retry_after_header=True,
+                 raise_on_status=False)
 
 
 class CloudController:
-    def __init__(
-        self,
-        api_url: str,
-        tokens: TokenProvider,
-        *,
-        verify: bool = True,
-        timeout_s: float = 60.0,
-        pool_size: int = 16,
-    ) -> None:
+    def __init__(self, api_url: str, tokens: TokenProvider, *, verify: bool = True, timeout_s: float = 60.0,
+                 pool_size: int = 16, stopped: Callable[[], bool] | None = None,
+                 adapter: requests.adapters.BaseAdapter | None = None) -> None:
         self.api_url = api_url.rstrip("/")
         self._tokens = tokens
         self._timeout = timeout_s
-        self._session = self._new_session(IDEMPOTENT, verify, pool_size)
-        self._post_session = self._new_session(IDEMPOTENT | {"POST"}, verify, pool_size)
-        self._plain_session = self._new_session(frozenset(), verify, pool_size)
+        self._stopped = stopped or (lambda: False)
+        self._repeating = self._session(adapter or HTTPAdapter(max_retries=_repeating(), pool_maxsize=pool_size),
+                                        verify)
+        self._once = self._session(adapter or HTTPAdapter(max_retries=_once(), pool_maxsize=pool_size), verify)
+        self._never = self._session(adapter or HTTPAdapter(max_retries=0, pool_maxsize=4), verify)
 
     @staticmethod
-    def _new_session(methods: frozenset[str], verify: bool, pool_size: int) -> requests.Session:
+    def _session(adapter: requests.adapters.BaseAdapter, verify: bool) -> requests.Session:
         session = requests.Session()
         session.verify = verify
-        adapter = HTTPAdapter(max_retries=_retry(methods), pool_connections=4, pool_maxsize=pool_size)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["Accept"] = "application/json"
-        session.headers["User-Agent"] = "bgdeploy-engine/0.1"
+        session.headers["User-Agent"] = USER_AGENT
         return session
 
     def close(self) -> None:
-        for s in (self._session, self._post_session, self._plain_session):
+        for s in (self._repeating, self._once, self._never):
             s.close()
 
     # -- core -------------------------------------------------------------------------------------
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
-        files: Any = None,
-        data: Any = None,
-        headers: dict[str, str] | None = None,
-        retry_post: bool = False,
-        ok_missing: bool = False,
-    ) -> requests.Response | None:
-        """Send one request; map CC errors. With ok_missing, a 404 returns None (already gone)."""
-        url = path if path.startswith("http") else self.api_url + path
-        session = (self._post_session if retry_post else self._plain_session) if method == "POST" else self._session
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
+                data: Any = None, headers: dict[str, str] | None = None, repeatable: bool | None = None,
+                ok_missing: bool = False) -> requests.Response | None:
+        """Send one request and map CC errors (cc.errors). With ok_missing, a 404 returns None."""
+        url = self._url(path)
+        streamed = data is not None
+        if streamed:
+            session = self._never
+        elif repeatable or (repeatable is None and method != "POST"):
+            session = self._repeating
+        else:
+            session = self._once
         for attempt in (1, 2):
-            hdrs = {"Authorization": self._tokens.token() if attempt == 1 else self._tokens.refresh()}
+            if self._stopped():
+                raise OperationAborted("The operation was aborted")
+            hdrs = {"Authorization": _checked(self._tokens.token() if attempt == 1 else self._tokens.refresh())}
             if headers:
                 hdrs.update(headers)
             try:
-                resp = session.request(
-                    method, url, params=params, json=body, files=files, data=data,
-                    headers=hdrs, timeout=self._timeout,
-                )
+                resp = session.request(method, url, params=params, json=body, data=data, headers=hdrs,
+                                       timeout=self._timeout)
+            except requests.ConnectionError as exc:
+                sent = not isinstance(exc, requests.ConnectTimeout) and "NewConnectionError" not in repr(exc)
+                raise no_answer(method, _short(url), _describe(exc), sent=sent) from None
             except requests.RequestException as exc:
-                raise InfrastructureError(f"Cloud Controller request {method} {_short(url)} failed: {exc}") from exc
-            if resp.status_code == 401 and attempt == 1 and files is None and data is None:
+                raise no_answer(method, _short(url), _describe(exc), sent=True) from None
+            if resp.status_code == 401 and attempt == 1 and not streamed:
                 continue  # one fresh token, then send again
             break
         if resp.status_code == 404 and ok_missing:
             return None
         if resp.status_code >= 400:
-            raise _error(resp, method, url)
+            raise classify(resp.status_code, _body(resp), resp.reason or "", method, _short(url))
         return resp
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class CloudController:
         return resp.json() if resp is not None else None
 
     def list(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every resource of a list endpoint, following `pagination.next`."""
+        """Every resource of a list endpoint, following `pagination.next` (on this API only)."""
         query: dict[str, Any] | None = {"per_page": 5000, **_params(params)}
         url: str = path
         while True:
@@ -145,8 +145,9 @@ class CloudController:
     def first(self, path: str, **params: Any) -> dict[str, Any] | None:
         return next(iter(self.list(path, **params)), None)
 
-    def post(self, path: str, body: Any = None, *, retry: bool = False) -> requests.Response:
-        resp = self.request("POST", path, body=body, retry_post=retry)
+    def post(self, path: str, body: Any = None, *, repeatable: bool = False,
+             params: dict[str, Any] | None = None) -> requests.Response:
+        resp = self.request("POST", path, body=body, params=params, repeatable=repeatable)
         assert resp is not None
         return resp
 
@@ -159,32 +160,44 @@ class CloudController:
         """DELETE; a resource that is already gone counts as deleted (returns None)."""
         return self.request("DELETE", path, params=_params(params), ok_missing=True)
 
-    # -- jobs -------------------------------------------------------------------------------------
+    def _url(self, path: str) -> str:
+        if not path.startswith(("http://", "https://")):
+            return self.api_url + path
+        if not _same_origin(path, self.api_url):
+            # A `next` or job `Location` elsewhere would receive the user's token: refuse it.
+            raise InfrastructureError(f"Cloud Controller pointed to another host ({urlsplit(path).netloc}); "
+                                      "not following it")
+        return path
 
-    def wait_for_job(self, resp: requests.Response | None, timeout_s: float, what: str) -> None:
-        """Follow a 202's Location job until COMPLETE; FAILED raises the job's first error."""
-        if resp is None or resp.status_code != 202:
-            return
-        location = resp.headers.get("Location")
-        if not location:
-            return
-        deadline = time.monotonic() + timeout_s
-        delay = 0.05
-        while True:
-            job = self.get(location)
-            state = job.get("state")
-            if state == "COMPLETE":
-                return
-            if state == "FAILED":
-                err = (job.get("errors") or [{}])[0]
-                raise CloudControllerError(
-                    int(err.get("code", 0) and 422), err.get("title", "CF-JobFailed"),
-                    f"{what} failed: {err.get('detail', 'job failed')}", "GET", location,
-                )
-            if time.monotonic() > deadline:
-                raise StepTimeoutError(f"{what} did not finish within {int(timeout_s)} seconds")
-            time.sleep(delay)
-            delay = min(delay * 1.5, 1.0)
+
+def _checked(token: str) -> str:
+    """Never send (or echo, through requests' InvalidHeader message) a malformed token."""
+    if not _TOKEN.match(token or ""):
+        raise Unauthenticated(401, "", "The access token of the cf CLI is missing or malformed; "
+                              "run 'cf login' again")
+    return token
+
+
+def _same_origin(url: str, api_url: str) -> bool:
+    a, b = urlsplit(url), urlsplit(api_url)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def _body(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text or ""
+
+
+def _describe(exc: Exception) -> str:
+    """A transport error in words, without any header value the exception may quote."""
+    name = type(exc).__name__
+    if isinstance(exc, requests.Timeout):
+        return "the request timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return "the connection failed" if "reset" not in str(exc).lower() else "the connection was reset"
+    return f"the request failed ({name})"
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
@@ -200,23 +213,4 @@ def _params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _short(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path
-
-
-def _error(resp: requests.Response, method: str, url: str) -> CloudControllerError:
-    title, detail = "", resp.reason or ""
-    try:
-        errors = resp.json().get("errors") or []
-        if errors:
-            title = errors[0].get("title", "")
-            detail = errors[0].get("detail", detail)
-    except (ValueError, AttributeError):
-        detail = (resp.text or detail)[:200]
-    if resp.status_code == 401:
-        detail = detail or "Invalid Auth Token"
-    return CloudControllerError(resp.status_code, title, detail, method, _short(url))
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True)
+    return urlsplit(url).path

@@ -1,4 +1,4 @@
-"""Progress events: persisted in the store (the operation's log) and pushed to live watchers."""
+"""Progress events: persisted in the store (the operation's log) and pushed to live watchers at once."""
 
 from __future__ import annotations
 
@@ -38,3 +38,23 @@ class EventBus:
         cond = self._cond(op_id)
         with cond:
             cond.wait(timeout)
+
+
+class ProgressLog:
+    """What a step tells the user (info/warn) and the operation's log only (debug)."""
+
+    def __init__(self, bus: EventBus, op_id: str) -> None:
+        self._bus = bus
+        self._op_id = op_id
+
+    def info(self, text: str, **about: str) -> None:
+        self._bus.emit(self._op_id, text, **about)
+
+    def warn(self, text: str, **about: str) -> None:
+        self._bus.emit(self._op_id, text, level="WARN", **about)
+
+    def error(self, text: str, **about: str) -> None:
+        self._bus.emit(self._op_id, text, level="ERROR", **about)
+
+    def debug(self, text: str, **about: str) -> None:
+        self._bus.emit(self._op_id, text, level="DEBUG", **about)

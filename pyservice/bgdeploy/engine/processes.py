@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from bgdeploy.engine.step import Step
-from bgdeploy.engine.steps.apps import DeployApps
-from bgdeploy.engine.steps.names import RenameIdleApps
-from bgdeploy.engine.steps.prepare import CollectTargetFacts, DetectDeployedMta
+from bgdeploy.engine.steps.collect_target import CollectTargetFacts
+from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
+from bgdeploy.engine.steps.deploy_apps import DeployApps
+from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
+from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
+from bgdeploy.engine.steps.pause import AwaitConfirmation
+from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
+from bgdeploy.engine.steps.rename_idle import RenameIdleApps
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
-from bgdeploy.engine.steps.switch import (
-    AwaitConfirmation,
-    MapProductiveRoutes,
-    PrepareLiveApps,
-    SettleRoutes,
-    UnmapOldApps,
-)
-from bgdeploy.engine.steps.undeploy import DeleteDiscontinuedServices, UndeployMta, UndeployOldApps
+from bgdeploy.engine.steps.settle import SettleRoutes
+from bgdeploy.engine.steps.undeploy_mta import UndeployMta
+from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
+from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 
 BLUE_GREEN_DEPLOY: list[Step] = [
     CollectTargetFacts(),

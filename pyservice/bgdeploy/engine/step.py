@@ -1,11 +1,30 @@
-"""The step contract: `run(ctx)` observes Cloud Controller, acts on the difference, and returns
-Done, Wait(seconds) or Pause. Any exception fails the step; `error_message` says what failed."""
+"""The step contract and what a step may use.
+
+`Step.run(ctx)` observes Cloud Controller, acts on the difference, and returns:
+- `DONE`: go on with the next step;
+- `Wait(until)`: call this step again at wall time `until` (polls and settling; the runner waits, with an
+  injected clock, so a step never sleeps);
+- `PAUSE`: stop in ACTION_REQUIRED until the user resumes; the step then runs again and lets the
+  operation past it.
+Any exception fails the step; `error_message` says what failed. A step imports plan, observe and
+actions, never another step.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from bgdeploy.engine.context import OperationContext
+from bgdeploy.cc import CloudController
+from bgdeploy.clock import Clock
+from bgdeploy.engine.events import ProgressLog
+from bgdeploy.engine.options import DeployOptions
+from bgdeploy.engine.plan import DeploymentPlan
+from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.errors import OperationAborted
+from bgdeploy.mta.model import DeploymentModel, Phase
+from bgdeploy.store import OperationRecord
 
 
 @dataclass(frozen=True)
@@ -15,12 +34,12 @@ class Done:
 
 @dataclass(frozen=True)
 class Wait:
-    seconds: float  # run the same step again after this long (persisted deadlines make it crash-safe)
+    until: float  # wall-clock seconds
 
 
 @dataclass(frozen=True)
 class Pause:
-    pass  # ACTION_REQUIRED: wait for the user's resume or abort
+    pass
 
 
 StepResult = Done | Wait | Pause
@@ -33,5 +52,49 @@ class Step:
     error_message: str = "Step failed"
     phase: str | None = None  # operation phase recorded when the step starts
 
-    def run(self, ctx: OperationContext) -> StepResult:  # pragma: no cover - interface
+    def run(self, ctx: StepContext) -> StepResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+@dataclass
+class History:
+    """Earlier operations of this MTA in this space (newest first), for the colour decision."""
+
+    previous: Callable[[], list[OperationRecord]]
+
+
+@dataclass
+class StepContext:
+    op: OperationRecord
+    plan: DeploymentPlan
+    options: DeployOptions
+    models: dict[str, DeploymentModel]  # by phase, resolved once at pre-flight
+    cc: CloudController
+    log: ProgressLog
+    clock: Clock
+    settings: EngineSettings
+    archive_path: str
+    history: History
+    aborted: threading.Event
+    persist: Callable[[OperationRecord], None]
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def model(self, phase: Phase = "live") -> DeploymentModel:
+        return self.models.get(phase) or self.models["live"]
+
+    def save(self) -> None:
+        """Persist the operation and its plan in one write (steps call this after every change)."""
+        with self._lock:
+            self.op.data = self.plan.plain()
+            self.persist(self.op)
+
+    def check_aborted(self) -> None:
+        if self.aborted.is_set():
+            raise OperationAborted("The operation was aborted")
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock

@@ -7,7 +7,8 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from bgdeploy.engine.runner import ACTIONS_BY_STATE, Target
+from bgdeploy.engine.operations import ACTIONS_BY_STATE, Target
+from bgdeploy.engine.options import DeployOptions
 from bgdeploy.errors import (
     BgDeployError,
     CloudControllerError,
@@ -72,11 +73,12 @@ def event(ev: EventRecord) -> pb.Event:
     )
 
 
-def options(o: pb.DeployOptions) -> dict[str, Any]:
+def options(o: pb.DeployOptions) -> DeployOptions:
+    """Every proto field maps to the DeployOptions field of the same name (a test keeps them in step)."""
     out: dict[str, Any] = {}
     for field, value in o.ListFields():
         out[field.name] = value if isinstance(value, str | bytes | int | float | bool) else list(value)
-    return out
+    return DeployOptions.of(out)
 
 
 def abort_with(context: grpc.ServicerContext, exc: BgDeployError) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from bgdeploy.engine.runner import Engine
+from bgdeploy.engine.api import Engine
 from bgdeploy.engine.settings import EngineSettings
 from bgdeploy.server.files import FileStore
 from bgdeploy.server.servicer import Activity, DeployerService
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds,
                               max_parallel_apps=max(1, args.max_parallel_apps))
     files = FileStore(store, str(state_dir))
-    engine = Engine(store, settings, files)
+    engine = Engine(store, settings)
     engine.recover()
     activity = Activity()
 

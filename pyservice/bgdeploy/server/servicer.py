@@ -12,7 +12,7 @@ import grpc
 
 from bgdeploy.cc import CloudController
 from bgdeploy.engine import mtas
-from bgdeploy.engine.runner import Engine
+from bgdeploy.engine.api import Engine
 from bgdeploy.engine.tokens import StaticToken
 from bgdeploy.errors import BgDeployError, ContentError, NotFoundError
 from bgdeploy.server import convert
@@ -109,7 +109,7 @@ class DeployerService(pb_grpc.DeployerServicer):
             extension_ids=list(request.extension_descriptor_ids), options=convert.options(request.options),
             mta_id=request.mta_id, abort_conflicting=request.abort_conflicting,
         )
-        return convert.operation(op, self.engine.store.last_seq(op.id))
+        return convert.operation(op, self.engine.last_seq(op.id))
 
     @guarded
     def Act(self, request: pb.ActRequest, context: grpc.ServicerContext) -> pb.Operation:
@@ -117,7 +117,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         if action is None:
             raise ContentError("Unknown action")
         op = self.engine.act(request.operation_id, action, bearer(context), convert.target(request.target))
-        return convert.operation(op, self.engine.store.last_seq(op.id))
+        return convert.operation(op, self.engine.last_seq(op.id))
 
     def Watch(self, request_iterator: Iterator[pb.WatchRequest], context: grpc.ServicerContext) -> Iterator[pb.Event]:
         self.activity.enter()
@@ -159,7 +159,7 @@ class DeployerService(pb_grpc.DeployerServicer):
             while not done.is_set():
                 op = self.engine.get(op_id)
                 live = self.engine.is_live(op_id)
-                events = self.engine.store.events(op_id, seq)
+                events = self.engine.events(op_id, seq)
                 for ev in events:
                     seq = ev.seq
                     if ev.level != "DEBUG":
@@ -180,7 +180,7 @@ class DeployerService(pb_grpc.DeployerServicer):
     @guarded
     def GetOperation(self, request: pb.GetOperationRequest, context: grpc.ServicerContext) -> pb.Operation:
         op = self.engine.get(request.operation_id, convert.target(request.target))
-        return convert.operation(op, self.engine.store.last_seq(op.id))
+        return convert.operation(op, self.engine.last_seq(op.id))
 
     @guarded
     def ListOperations(self, request: pb.ListOperationsRequest,
@@ -227,7 +227,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         except BgDeployError as exc:
             convert.abort_with(context, exc)
         lines = []
-        for ev in self.engine.store.events(request.operation_id):
+        for ev in self.engine.events(request.operation_id):
             stamp = convert.timestamp(ev.time)
             lines.append(f"{stamp.ToJsonString() if stamp else ''} [{ev.level}] {ev.text}\n")
         data = "".join(lines).encode()

@@ -39,6 +39,8 @@ SCHEMA = [
         file_name TEXT NOT NULL, space_guid TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
         path TEXT NOT NULL)""",
     """CREATE INDEX IF NOT EXISTS files_digest ON files (sha256, kind, space_guid)""",
+    """CREATE TABLE IF NOT EXISTS operation_models (
+        op_id TEXT NOT NULL, phase TEXT NOT NULL, model TEXT NOT NULL, PRIMARY KEY (op_id, phase))""",
 ]
 
 _OP_FIELDS = [f.name for f in fields(OperationRecord)]
@@ -137,8 +139,9 @@ class Store:
         )
         return _op_from_row(rows[0]) if rows else None
 
-    def insert_if_unlocked(self, op: OperationRecord) -> OperationRecord | None:
-        """Atomically: insert `op` unless another active operation holds its MTA's lock (returned).
+    def insert_if_unlocked(self, op: OperationRecord, models: dict[str, Any] | None = None) -> OperationRecord | None:
+        """Atomically: insert `op` (with its resolved models) unless another active operation holds its
+        MTA's lock (returned then, and nothing is written).
 
         Engines sharing one PostgreSQL database serialise on a transaction-scoped advisory lock."""
         marks = ", ".join("?" for _ in ACTIVE_STATES)
@@ -157,7 +160,14 @@ class Store:
             cols = ", ".join(_OP_FIELDS)
             cur.execute(self._sql(f"INSERT INTO operations ({cols}) VALUES ({', '.join('?' for _ in _OP_FIELDS)})"),
                         _op_row(op))
+            for phase, model in (models or {}).items():
+                cur.execute(self._sql("INSERT INTO operation_models (op_id, phase, model) VALUES (?, ?, ?)"),
+                            (op.id, phase, json.dumps(model, separators=(",", ":"))))
             return None
+
+    def models(self, op_id: str) -> dict[str, Any]:
+        rows = self._query("SELECT phase, model FROM operation_models WHERE op_id = ?", (op_id,))
+        return {phase: json.loads(model) for phase, model in rows}
 
     # -- events -----------------------------------------------------------------------------------
 

@@ -1,1 +1,2 @@
-"""One module per kind of step; each step is small, named, and safe to run again."""
+"""One module per step; each step is small, named, and safe to run again. A step imports plan, observe
+and actions, never another step."""

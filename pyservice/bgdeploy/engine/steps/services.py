@@ -1,108 +1,155 @@
-"""Services first: every MTA resource is created or updated before any app (both colours share them)."""
+"""Services first: every MTA resource is created or updated before any app (both colours share them).
+
+Batches (`processed-after`) run one after another, the services of a batch side by side. A managed
+instance whose creation failed is deleted and created again; an unchanged one is not touched.
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from bgdeploy import messages as msg
 from bgdeploy.cc import services as cc_services
-from bgdeploy.engine.context import OperationContext
-from bgdeploy.engine.step import DONE, Step, StepResult
-from bgdeploy.errors import ContentError
-from bgdeploy.mta import metadata
+from bgdeploy.cc.models import ServiceInstance
+from bgdeploy.engine.actions import jobs
+from bgdeploy.engine.actions.services import create_keys, create_service, delete_service_jobs, update_body
+from bgdeploy.engine.concurrency import map_settled
+from bgdeploy.engine.plan import ServiceWork
+from bgdeploy.engine.polling import next_poll
+from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
+from bgdeploy.errors import BgDeployError, ContentError, StepTimeoutError
 from bgdeploy.mta.model import ServiceSpec
+
+ENSURE, KEYS, DONE_STAGE = "", "keys", "done"
+UPDATING = "update"
 
 
 class CreateOrUpdateServices(Step):
     name = "services"
     error_message = "Error creating or updating services"
 
-    def run(self, ctx: OperationContext) -> StepResult:
+    def run(self, ctx: StepContext) -> StepResult:
         model = ctx.model("live")
         by_resource = {s.resource: s for s in model.services}
         for batch in model.service_batches:
-            specs = [by_resource[r] for r in batch if r in by_resource]
-            if not specs:
+            todo = [by_resource[r] for r in batch if r in by_resource and _work(ctx, r).stage != DONE_STAGE]
+            if not todo:
                 continue
-            with ThreadPoolExecutor(max_workers=min(8, len(specs))) as pool:
-                for future in [pool.submit(self._one, ctx, spec) for spec in specs]:
-                    future.result()
+            results = map_settled(lambda spec: _advance(ctx, spec), todo, 8)
+            ctx.save()
+            error = next((e for _, e in results if e is not None), None)
+            if error is not None:
+                raise error
+            waits = [r for r, _ in results if r is not None]
+            if waits:
+                return Wait(min(waits))
             ctx.check_aborted()
         return DONE
 
-    def _one(self, ctx: OperationContext, spec: ServiceSpec) -> None:
-        cc, space = ctx.cc, ctx.op.space_guid
-        timeout = ctx.settings.service_timeout_s
-        model = ctx.model("live")
-        if spec.kind in ("existing-service", "existing-service-key"):
-            if cc_services.find_instance(cc, space, spec.name) is None and not spec.optional:
-                raise ContentError(f'Service "{spec.name}" of resource "{spec.resource}" does not exist')
-            ctx.info(msg.EXISTING_SERVICE.format(name=spec.name))
-            return
-        meta = {"labels": metadata.mta_labels(model.mta_id, model.namespace),
-                "annotations": metadata.service_annotations(model, spec)}
-        existing = cc_services.find_instance(cc, space, spec.name)
-        if existing is None:
-            ctx.info(msg.CREATING_SERVICE.format(name=spec.name, resource=spec.resource))
-            if spec.kind == "managed":
-                plan = cc_services.plan_guid(cc, space, spec.offering or "", spec.plan or "")
-                cc_services.create_managed(cc, space, spec.name, plan, parameters=spec.parameters,
-                                           tags=spec.tags, metadata=meta, timeout_s=timeout)
-            else:
-                cc_services.create_user_provided(
-                    cc, space, spec.name, credentials=spec.credentials, tags=spec.tags,
-                    syslog_drain_url=spec.syslog_drain_url, route_service_url=spec.route_service_url,
-                    metadata=meta)
-        else:
-            self._update(ctx, spec, existing, meta)
-        self._keys(ctx, spec)
 
-    def _update(self, ctx: OperationContext, spec: ServiceSpec, existing: dict, meta: dict) -> None:
-        cc, timeout = ctx.cc, ctx.settings.service_timeout_s
-        existing = cc_services.wait_idle(cc, existing["guid"], timeout, spec.name)
-        kind = existing.get("type")
-        if (kind == "managed") != (spec.kind == "managed"):
-            raise ContentError(
-                f'Service "{spec.name}" exists as {kind} but resource "{spec.resource}" wants {spec.kind}; '
-                'delete the service or use "--delete-services"')
-        if spec.skip_service_updates:
-            ctx.info(msg.SERVICE_UNCHANGED.format(name=spec.name))
-            return
-        body: dict = {"metadata": meta}
-        if sorted(existing.get("tags") or []) != sorted(spec.tags):
-            body["tags"] = spec.tags
-        if spec.kind == "managed":
-            plan = cc_services.plan_of(cc, existing)
-            if plan and plan.get("name") != spec.plan:
-                body["relationships"] = {"service_plan": {"data": {
-                    "guid": cc_services.plan_guid(cc, ctx.op.space_guid, spec.offering or "", spec.plan or "")}}}
-            if spec.parameters:
-                body["parameters"] = spec.parameters
-        else:
-            current = cc.get(f"/v3/service_instances/{existing['guid']}/credentials")
-            if current != (spec.credentials or {}):
-                body["credentials"] = spec.credentials or {}
-            if spec.syslog_drain_url and existing.get("syslog_drain_url") != spec.syslog_drain_url:
-                body["syslog_drain_url"] = spec.syslog_drain_url
-        changed = set(body) - {"metadata"}
-        if changed:
-            ctx.info(msg.UPDATING_SERVICE.format(name=spec.name))
-        try:
-            cc_services.update(cc, existing["guid"], body, timeout, spec.name)
-        except Exception:
-            if spec.fail_on_service_update:
-                raise
-            ctx.warn(f'Updating service "{spec.name}" failed; continuing (fail-on-service-update: false)')
-        if not changed:
-            ctx.info(msg.SERVICE_UNCHANGED.format(name=spec.name))
+def _work(ctx: StepContext, resource: str) -> ServiceWork:
+    with ctx.lock:
+        return ctx.plan.services.setdefault(resource, ServiceWork())
 
-    def _keys(self, ctx: OperationContext, spec: ServiceSpec) -> None:
-        if not spec.service_keys:
-            return
-        inst = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
-        assert inst is not None
-        have = {k["name"] for k in cc_services.keys(ctx.cc, inst["guid"])}
-        for key in spec.service_keys:
-            if key.name not in have:
-                ctx.info(msg.CREATING_SERVICE_KEY.format(key=key.name, name=spec.name))
-                cc_services.create_key(ctx.cc, inst["guid"], key.name, key.parameters, ctx.settings.service_timeout_s)
+
+def _wait_for(ctx: StepContext, work: ServiceWork, job: str | None, what: str) -> None:
+    work.job, work.job_what, work.wait_since, work.polls = job or "", what, ctx.now(), 0
+    ctx.save()
+
+
+def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
+    """Advance one service as far as it goes without waiting; when to come back, or None when done."""
+    work = _work(ctx, spec.resource)
+    while work.stage != DONE_STAGE:
+        ctx.check_aborted()
+        if work.job:
+            try:
+                left = jobs.pending(ctx, [work.job], work.job_what, work.wait_since, ctx.settings.service_timeout_s)
+            except BgDeployError:
+                if work.job_what != UPDATING or spec.fail_on_service_update:
+                    raise
+                ctx.log.warn(f'Updating service "{spec.name}" failed; continuing (fail-on-service-update: false)')
+                left = []
+            if left:
+                work.polls += 1
+                return next_poll(ctx.now(), work.polls)
+            work.job = ""
+        if work.stage == ENSURE:
+            again = _ensure(ctx, work, spec)
+            if again is not None:
+                return again
+        elif work.stage == KEYS:
+            pending = create_keys(ctx, work, spec)
+            if pending:  # one at a time; create_keys finds the ones made already
+                _wait_for(ctx, work, pending[0], f'Creating service key for "{spec.name}"')
+                continue
+            work.stage = DONE_STAGE
+            with ctx.lock:
+                ctx.plan.service_guids[spec.name] = work.guid
+            ctx.save()
+    return None
+
+
+def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | None:
+    existing = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
+    if spec.kind in ("existing-service", "existing-service-key"):
+        if existing is None and not spec.optional:
+            raise ContentError(f'Service "{spec.name}" of resource "{spec.resource}" does not exist')
+        ctx.log.info(msg.EXISTING_SERVICE.format(name=spec.name))
+        work.guid, work.stage = (existing.guid if existing else ""), DONE_STAGE
+        if existing:
+            with ctx.lock:
+                ctx.plan.service_guids[spec.name] = existing.guid
+        return None
+    if existing is not None and existing.busy:
+        return _wait_idle(ctx, work, spec)
+    if existing is not None and existing.type == "managed" and existing.failed_creation:
+        # A failed creation is not a service: delete it, then create it again.
+        pending, _ = delete_service_jobs(ctx, existing, keys_too=False)
+        _wait_for(ctx, work, pending[0] if pending else None, f'Deleting service "{spec.name}"')
+        return next_poll(ctx.now(), 0)
+    work.wait_since = 0.0
+    if existing is None:
+        job = create_service(ctx, spec)
+        created = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
+        work.guid, work.stage = (created.guid if created else ""), KEYS
+        _wait_for(ctx, work, job, f'Creating service "{spec.name}"')
+        return None
+    _update(ctx, work, spec, existing)
+    return None
+
+
+def _wait_idle(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float:
+    """A broker operation (not ours) runs on the instance: wait for it, within the service timeout."""
+    if not work.wait_since:
+        work.wait_since, work.polls = ctx.now(), 0
+    if ctx.now() - work.wait_since > ctx.settings.service_timeout_s:
+        raise StepTimeoutError(f'Waiting for service "{spec.name}" did not finish within '
+                               f"{int(ctx.settings.service_timeout_s)} seconds")
+    work.polls += 1
+    return next_poll(ctx.now(), work.polls)
+
+
+def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, existing: ServiceInstance) -> None:
+    work.guid = existing.guid
+    if (existing.type == "managed") != (spec.kind == "managed"):
+        raise ContentError(
+            f'Service "{spec.name}" exists as {existing.type} but resource "{spec.resource}" wants {spec.kind}; '
+            'delete the service or use "--delete-services"')
+    work.stage = KEYS
+    if spec.skip_service_updates:
+        ctx.log.info(msg.SERVICE_UNCHANGED.format(name=spec.name))
+        ctx.save()
+        return
+    body = update_body(ctx, spec, existing)
+    changed = bool(set(body) - {"metadata"})
+    ctx.log.info((msg.UPDATING_SERVICE if changed else msg.SERVICE_UNCHANGED).format(name=spec.name))
+    if not body:
+        ctx.save()
+        return
+    try:
+        job = cc_services.update(ctx.cc, existing.guid, body)
+    except BgDeployError:
+        if spec.fail_on_service_update:
+            raise
+        ctx.log.warn(f'Updating service "{spec.name}" failed; continuing (fail-on-service-update: false)')
+        job = None
+    _wait_for(ctx, work, job, UPDATING)

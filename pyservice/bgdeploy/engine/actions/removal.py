@@ -1,0 +1,75 @@
+"""Removing an app: its routes (unless another app uses them), stop, bindings, the app. Gone = done.
+
+Each call advances one app's `Removal` as far as it can without waiting; it returns the wall time to be
+called again while CC jobs run, or None when the app is gone.
+"""
+
+from __future__ import annotations
+
+from bgdeploy import messages as msg
+from bgdeploy.cc import apps as cc_apps
+from bgdeploy.cc import bindings as cc_bindings
+from bgdeploy.cc import routes as cc_routes
+from bgdeploy.engine.actions import jobs
+from bgdeploy.engine.plan import Removal
+from bgdeploy.engine.polling import next_poll
+from bgdeploy.engine.step import StepContext
+
+JOB_TIMEOUT_S = 600
+
+
+def removal_of(ctx: StepContext, guid: str, name: str) -> Removal:
+    with ctx.lock:
+        return ctx.plan.removals.setdefault(guid, Removal(name=name))
+
+
+def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
+    cc = ctx.cc
+    if work.stage == "gone":
+        return None
+    if work.jobs:
+        work.jobs = jobs.pending(ctx, work.jobs, "Deleting the application", work.wait_since, JOB_TIMEOUT_S)
+        if work.jobs:
+            work.polls += 1
+            return next_poll(ctx.now(), work.polls)
+        if work.stage == "deleted":
+            work.stage = "gone"
+            ctx.save()
+            return None
+    app = cc_apps.get(cc, guid)
+    if app is None:
+        work.stage = "gone"
+        ctx.save()
+        return None
+    ctx.check_aborted()
+    for route in cc_routes.for_app(cc, guid):
+        for dest in route.destinations_of(guid):
+            cc_routes.remove_destination(cc, route.guid, dest.guid)
+        fresh = cc_routes.get(cc, route.guid)
+        if fresh is not None and not fresh.destinations:
+            _collect(ctx, work, cc_routes.delete(cc, route.guid))
+        elif fresh is not None:
+            ctx.log.info(msg.ROUTE_IN_USE.format(route=route.url), route=route.url)
+    if app.state == "STARTED":
+        ctx.log.info(msg.STOPPING_APP.format(app=work.name), app=work.name)
+        cc_apps.stop(cc, guid)
+    for binding in cc_bindings.for_app(cc, guid):
+        _collect(ctx, work, cc_bindings.delete(cc, binding.guid))
+    if work.jobs:
+        return next_poll(ctx.now(), 0)  # bindings go before the app
+    ctx.log.info(msg.DELETING_APP.format(app=work.name), app=work.name)
+    work.stage = "deleted"
+    _collect(ctx, work, cc_apps.delete(cc, guid))
+    ctx.save()
+    if not work.jobs:
+        work.stage = "gone"
+        return None
+    return next_poll(ctx.now(), 0)
+
+
+def _collect(ctx: StepContext, work: Removal, job: str | None) -> None:
+    if job:
+        if not work.jobs:
+            work.wait_since, work.polls = ctx.now(), 0
+        work.jobs.append(job)
+        ctx.save()

@@ -1,0 +1,30 @@
+"""Reads of what is deployed, shared by the steps: the MTA's apps, and which of them the new version
+replaces. Nothing here writes."""
+
+from __future__ import annotations
+
+from bgdeploy.cc import apps as cc_apps
+from bgdeploy.cc.models import App
+from bgdeploy.engine.plan import DeployedApp
+from bgdeploy.engine.step import StepContext
+from bgdeploy.mta import metadata
+
+
+def mta_apps(ctx: StepContext) -> list[App]:
+    """Every app carrying this MTA's labels (in this namespace)."""
+    return cc_apps.list_by_labels(ctx.cc, ctx.op.space_guid, metadata.label_selector(ctx.op.mta_id, ctx.op.namespace))
+
+
+def untouched_modules(ctx: StepContext) -> set[str]:
+    """With -m, the descriptor's modules that were not selected: their apps are left alone."""
+    selected = set(ctx.options.modules)
+    if not selected:
+        return set()
+    return set(ctx.model("live").descriptor_modules) - selected
+
+
+def old_apps(ctx: StepContext) -> list[DeployedApp]:
+    """Apps deployed before this operation that the new version replaces (not among the new names)."""
+    new_names = {ctx.plan.new_app_name(spec) for spec in ctx.model("live").apps}
+    untouched = untouched_modules(ctx)
+    return [a for a in ctx.plan.deployed if a.name not in new_names and a.module not in untouched]

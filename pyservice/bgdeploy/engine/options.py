@@ -1,0 +1,42 @@
+"""The deploy flags that reach the engine, typed (one field per `DeployOptions` field of the proto).
+
+Zero values mean "not set", as in the proto. Stored with the operation as a plain dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bgdeploy.codec import from_plain, to_plain
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    apps_start_timeout_s: int = 0
+    apps_stage_timeout_s: int = 0
+    apps_upload_timeout_s: int = 0
+    apps_task_execution_timeout_s: int = 0
+    version_rule: str = ""  # SAME_HIGHER (default), HIGHER, ALL
+    no_start: bool = False
+    namespace: str = ""
+    delete_services: bool = False
+    delete_service_keys: bool = False
+    keep_files: bool = False
+    no_restart_subscribed_apps: bool = False
+    abort_on_error: bool = False
+    no_confirm: bool = False  # skip the pause before the switch
+    skip_idle_start: bool = False
+    strategy: str = ""  # "default" or "blue-green"
+    modules: list[str] = field(default_factory=list)  # -m
+    resources: list[str] = field(default_factory=list)  # -r
+    all_modules: bool = False
+    all_resources: bool = False
+    keep_original_app_names: bool = False  # deploy --strategy blue-green (idle/live names)
+
+    def plain(self) -> dict[str, Any]:
+        return {k: v for k, v in to_plain(self).items() if v not in (0, "", False, [], None)}
+
+    @classmethod
+    def of(cls, plain: dict[str, Any]) -> DeployOptions:
+        return from_plain(cls, plain)

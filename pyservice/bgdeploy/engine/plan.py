@@ -1,0 +1,137 @@
+"""The typed, persisted state one operation builds up: its naming scheme, colours, what was deployed
+before it, and each step's progress (so a retry or a restarted engine continues where it stopped).
+
+Saved with the operation after every change (`StepContext.save`); steps read and write it, never an
+untyped bag. Names of the new apps come from here, so every step agrees on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bgdeploy.codec import from_plain, to_plain
+from bgdeploy.engine import colors
+from bgdeploy.mta.model import AppSpec
+
+# Naming schemes: `bg-deploy` suffixes a colour; `deploy --strategy blue-green` keeps the descriptor's
+# names (the new version is X-idle until the switch, the old one X-live); a plain deploy updates X in place.
+COLORS, IDLE_LIVE, PLAIN = "colors", "idle-live", "plain"
+IDLE_SUFFIX, LIVE_SUFFIX = "-idle", "-live"
+
+
+@dataclass
+class DeployedApp:
+    """An app of the MTA found before this operation changed anything (name after any rename)."""
+
+    guid: str
+    name: str
+    module: str
+    color: str | None
+    created_at: str
+
+
+@dataclass
+class AppWork:
+    """Progress of bringing one module's new app to its desired state (deploy-apps, prepare-live)."""
+
+    module: str
+    stage: str = ""  # the next stage to run ("" = the first)
+    guid: str = ""
+    name: str = ""
+    digest: str = ""  # content digest of the module's bits in this archive
+    package_guid: str = ""
+    build_guid: str = ""
+    droplet_guid: str = ""
+    # Persisted before the write that makes it true, so a crash right after that write still restarts:
+    restart: bool = False  # the running instances must restart (env, droplet or process settings changed)
+    started: bool = False  # instances were (re)started or routes changed: routers must learn them
+    app_state: str = ""  # STARTED / STOPPED as last seen
+    deployed_digest: str = ""  # the digest annotation the app had when this operation found it
+    jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
+    wait_since: float = 0.0
+    polls: int = 0
+
+
+@dataclass
+class ServiceWork:
+    stage: str = ""
+    guid: str = ""
+    job: str = ""  # the CC job being waited for
+    job_what: str = ""  # what it does, for messages ("Creating service ...")
+    wait_since: float = 0.0
+    polls: int = 0
+
+
+@dataclass
+class Removal:
+    """Removing one app: routes, stop, bindings, delete (each observed first)."""
+
+    name: str
+    stage: str = ""
+    jobs: list[str] = field(default_factory=list)
+    wait_since: float = 0.0
+    polls: int = 0
+
+
+@dataclass
+class Pending:
+    """CC jobs a step waits for (e.g. temporary routes being deleted)."""
+
+    jobs: list[str] = field(default_factory=list)
+    since: float = 0.0
+    polls: int = 0
+
+
+@dataclass
+class DeploymentPlan:
+    scheme: str = PLAIN
+    default_domain: str = ""
+    live_color: str = ""  # COLORS: the colour serving before this operation ("" = none)
+    idle_color: str = ""  # COLORS: the colour this operation deploys
+    live_version: bool = False  # a version serves productive traffic: temporary routes, pause and switch
+    detected: bool = False
+    deployed: list[DeployedApp] = field(default_factory=list)
+    domains: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
+    service_guids: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
+    services: dict[str, ServiceWork] = field(default_factory=dict)  # by resource
+    apps: dict[str, AppWork] = field(default_factory=dict)  # deploy-apps, by module
+    live: dict[str, AppWork] = field(default_factory=dict)  # prepare-live, by module
+    removals: dict[str, Removal] = field(default_factory=dict)  # by app guid
+    deletions: dict[str, Pending] = field(default_factory=dict)  # services being deleted, by guid
+    pending: dict[str, Pending] = field(default_factory=dict)  # jobs a step waits for, by step name
+    settle: dict[str, float] = field(default_factory=dict)  # wall-clock deadlines of route settling
+    said: list[str] = field(default_factory=list)  # one-time progress lines already shown
+    resumed: bool = False  # the user resumed: the pause lets the operation past it
+    renamed_idle: bool = False  # IDLE_LIVE: X-idle was renamed to X
+    steps_done: list[str] = field(default_factory=list)  # steps whose one-time work is complete
+
+    # -- names --------------------------------------------------------------------------------------
+
+    def new_app_name(self, spec: AppSpec) -> str:
+        """The current name of the app this operation deploys for `spec`."""
+        if self.scheme == COLORS:
+            return colors.colored_name(spec.name, self.idle_color)
+        if self.scheme == IDLE_LIVE and self.live_version and not self.renamed_idle:
+            return spec.name + IDLE_SUFFIX
+        return spec.name
+
+    @property
+    def blue_green(self) -> bool:
+        return self.scheme in (COLORS, IDLE_LIVE)
+
+    def once(self, key: str) -> bool:
+        """True the first time a one-time note `key` is asked for (then remembered)."""
+        if key in self.said:
+            return False
+        self.said.append(key)
+        return True
+
+    # -- persistence --------------------------------------------------------------------------------
+
+    def plain(self) -> dict[str, Any]:
+        return to_plain(self)
+
+    @classmethod
+    def of(cls, plain: dict[str, Any]) -> DeploymentPlan:
+        return from_plain(cls, plain or {})

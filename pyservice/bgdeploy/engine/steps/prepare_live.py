@@ -1,0 +1,61 @@
+"""Give the new apps their live environment, restarting them while they serve only temporary routes."""
+
+from __future__ import annotations
+
+from bgdeploy.cc import apps as cc_apps
+from bgdeploy.engine.actions import running
+from bgdeploy.engine.actions.apps import apply_env
+from bgdeploy.engine.concurrency import map_all
+from bgdeploy.engine.plan import AppWork
+from bgdeploy.engine.polling import next_poll
+from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
+from bgdeploy.engine.timeouts import app_timeouts
+from bgdeploy.mta.model import AppSpec
+
+DONE_STAGE = "done"
+
+
+class PrepareLiveApps(Step):
+    name = "prepare-live"
+    error_message = "Error preparing the new applications for the switch"
+    phase = "AFTER_RESUME"
+
+    def run(self, ctx: StepContext) -> StepResult:
+        if not ctx.plan.live_version:
+            return DONE
+        waits = [w for w in map_all(lambda spec: _advance(ctx, spec), ctx.model("live").apps,
+                                    ctx.settings.max_parallel_apps) if w is not None]
+        ctx.save()
+        return Wait(min(waits)) if waits else DONE
+
+
+def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
+    with ctx.lock:
+        work = ctx.plan.live.setdefault(spec.module, AppWork(spec.module))
+    while work.stage != DONE_STAGE:
+        ctx.check_aborted()
+        if work.stage == "":
+            name = ctx.plan.new_app_name(spec)
+            app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
+            if app is None:
+                work.stage = DONE_STAGE
+                break
+            work.guid, work.name, work.app_state = app.guid, name, app.state
+            apply_env(ctx, work, app.guid, spec.env)
+            work.stage = "start"
+        elif work.stage == "start":
+            no_start = spec.no_start if spec.no_start is not None else ctx.options.no_start
+            started = work.app_state == "STARTED"
+            if no_start or not (work.restart or not started):
+                work.stage = DONE_STAGE
+                break
+            running.begin_start(ctx, work, started=started, module=spec.module)
+            work.stage = "running"
+        elif work.stage == "running":
+            if not running.instances_running(ctx, work, app_timeouts(ctx.options, ctx.settings, spec).start_s):
+                ctx.save()
+                return next_poll(ctx.now(), work.polls)
+            running.say_started(ctx, work, spec.module, [])
+            work.restart, work.stage = False, DONE_STAGE
+        ctx.save()
+    return None

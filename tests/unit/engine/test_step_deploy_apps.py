@@ -1,0 +1,62 @@
+"""deploy-apps against the in-process simulator: the writes of a first run, none on a second run, and the
+stage a crash or retry continues from."""
+
+from __future__ import annotations
+
+import pytest
+
+from bgdeploy.engine.plan import COLORS, DeploymentPlan
+from bgdeploy.engine.step import DONE
+from bgdeploy.engine.steps.deploy_apps import DeployApps
+from bgdeploy.engine.steps.services import CreateOrUpdateServices
+from bgdeploy.errors import CloudControllerError
+
+from .world import World
+
+
+def first_deploy_plan() -> DeploymentPlan:
+    return DeploymentPlan(scheme=COLORS, default_domain="apps.sim.test", idle_color="BLUE", detected=True)
+
+
+def test_first_run_creates_each_app_once_and_a_second_run_writes_nothing(world: World) -> None:
+    ctx = world.context("1.0.0", plan=first_deploy_plan())
+    world.run(CreateOrUpdateServices(), ctx)
+    before = len(world.sim.mutations())
+    assert world.run(DeployApps(), ctx) == DONE
+    writes = world.sim.mutations()[before:]
+    assert writes.count("POST /v3/apps") == 2
+    assert writes.count("POST /v3/packages") == 2
+    assert writes.count("POST /v3/builds") == 2
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-blue", "web-blue"]
+    assert {a["state"] for a in world.sim.state()["apps"]} == {"STARTED"}
+
+    again = world.context("1.0.0", plan=first_deploy_plan())
+    before = len(world.sim.mutations())
+    assert world.run(DeployApps(), again) == DONE
+    new = world.sim.mutations()[before:]
+    assert new == [], new
+    assert "Content of application \"web-blue\" is not changed - upload will be skipped." in world.messages(again)
+
+
+def test_a_failed_staging_is_staged_again_on_retry(world: World) -> None:
+    ctx = world.context("1.0.0", plan=first_deploy_plan())
+    world.run(CreateOrUpdateServices(), ctx)
+    world.sim.faults(staging_failures=["web-blue"])
+    with pytest.raises(CloudControllerError, match="Staging failed"):
+        world.run(DeployApps(), ctx)
+    assert ctx.plan.apps["web"].stage == "build"
+    world.sim.faults()
+    assert world.run(DeployApps(), ctx) == DONE
+    web = world.app("web-blue")
+    assert web is not None and web["state"] == "STARTED"
+    builds = [r for r in world.sim.requests() if r["method"] == "POST" and r["path"] == "/v3/builds"]
+    assert len(builds) == 3  # api once, web twice
+
+
+def test_a_lost_answer_to_create_app_adopts_the_app_instead_of_failing(world: World) -> None:
+    ctx = world.context("1.0.0", plan=first_deploy_plan())
+    world.run(CreateOrUpdateServices(), ctx)
+    world.sim.faults(rules=[{"target": "api", "path": "^/v3/apps$", "methods": ["POST"], "rate_lost": 1.0,
+                             "times": 2}])
+    assert world.run(DeployApps(), ctx) == DONE
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-blue", "web-blue"]

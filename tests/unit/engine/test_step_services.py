@@ -1,0 +1,53 @@
+"""services: created once, untouched when unchanged, updated only where they differ, and a managed
+instance whose creation failed is created again."""
+
+from __future__ import annotations
+
+import pytest
+
+from bgdeploy.engine.plan import COLORS, DeploymentPlan
+from bgdeploy.engine.step import DONE
+from bgdeploy.engine.steps.services import CreateOrUpdateServices
+from bgdeploy.errors import CloudControllerError
+
+from .world import World
+
+
+def plan() -> DeploymentPlan:
+    return DeploymentPlan(scheme=COLORS, default_domain="apps.sim.test", idle_color="BLUE")
+
+
+def test_creates_both_services_then_a_second_run_writes_nothing(world: World) -> None:
+    assert world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan())) == DONE
+    assert sorted(world.sim.mutations()) == ["POST /v3/service_instances", "POST /v3/service_instances"]
+    assert sorted(s["name"] for s in world.sim.state()["service_instances"]) == ["config", "db"]
+    before = len(world.sim.mutations())
+    ctx = world.context("1.0.0", plan=plan())
+    assert world.run(CreateOrUpdateServices(), ctx) == DONE
+    assert world.sim.mutations()[before:] == []
+    assert world.messages(ctx).count('Service "db" is up to date') == 1
+
+
+def test_a_new_version_updates_only_metadata(world: World) -> None:
+    world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan()))
+    before = len(world.sim.mutations())
+    world.run(CreateOrUpdateServices(), world.context("2.0.0", plan=plan()))
+    writes = world.sim.mutations()[before:]
+    assert len(writes) == 2 and all(w.startswith("PATCH /v3/service_instances/") for w in writes)
+    bodies = [r for r in world.sim.requests()[before:] if r["method"] == "PATCH"]
+    assert all(r["status"] == 200 for r in bodies)  # metadata only: no broker operation
+
+
+def test_failed_creation_is_deleted_and_created_again(world: World) -> None:
+    world.sim.faults(broker_failures=["db"])
+    ctx = world.context("1.0.0", plan=plan())
+    with pytest.raises(CloudControllerError, match='Creating service "db" failed'):
+        world.run(CreateOrUpdateServices(), ctx)
+    db = next(s for s in world.sim.state()["service_instances"] if s["name"] == "db")
+    assert db["last_operation"]["state"] == "failed"
+    world.sim.faults()
+    retry = world.context("1.0.0", plan=plan())
+    assert world.run(CreateOrUpdateServices(), retry) == DONE
+    db2 = next(s for s in world.sim.state()["service_instances"] if s["name"] == "db")
+    assert db2["guid"] != db["guid"] and db2["last_operation"]["state"] == "succeeded"
+    assert "DELETE /v3/service_instances/" + db["guid"] in world.sim.mutations()

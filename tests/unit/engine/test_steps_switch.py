@@ -1,0 +1,116 @@
+"""The steps around the switch, on a v1 (blue) deployed by the same steps: detect, pause, prepare-live,
+map-live-routes, unmap-old, settle, undeploy-old. Each writes what it must, and nothing when run again."""
+
+from __future__ import annotations
+
+from bgdeploy.engine.step import DONE, PAUSE, Wait
+from bgdeploy.engine.steps.deploy_apps import DeployApps
+from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
+from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
+from bgdeploy.engine.steps.pause import AwaitConfirmation
+from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
+from bgdeploy.engine.steps.settle import SettleRoutes
+from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
+from bgdeploy.engine.steps.unmap_old import UnmapOldApps
+
+from .world import World, deploy
+
+
+def routes(world: World) -> dict[str, list[str]]:
+    return {r["host"]: sorted(d["app_name"] for d in r["destinations"]) for r in world.sim.state()["routes"]}
+
+
+def writes_of(world: World, step: object, ctx: object) -> list[str]:
+    before = len(world.sim.mutations())
+    world.run(step, ctx)  # type: ignore[arg-type]
+    return world.sim.mutations()[before:]
+
+
+def test_detect_finds_blue_live_and_picks_green(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = world.context("2.0.0")
+    assert writes_of(world, DetectDeployedMta(), ctx) == []
+    assert (ctx.plan.live_color, ctx.plan.idle_color, ctx.plan.live_version) == ("BLUE", "GREEN", True)
+    assert sorted(a.name for a in ctx.plan.deployed) == ["api-blue", "web-blue"]
+    assert "Deployed MTA color: BLUE" in world.messages(ctx)
+
+
+def test_detect_renames_apps_deployed_without_colours_to_blue(world: World) -> None:
+    deploy(world, "1.0.0", scheme="plain", process_type="DEPLOY")
+    ctx = world.context("2.0.0")
+    writes = writes_of(world, DetectDeployedMta(), ctx)
+    assert len(writes) == 2 and all(w.startswith("PATCH /v3/apps/") for w in writes)
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-blue", "web-blue"]
+    assert ctx.plan.live_color == "BLUE"
+    assert writes_of(world, DetectDeployedMta(), world.context("2.0.0")) == []
+
+
+def test_v2_apps_go_on_temporary_routes_and_the_pause_holds_until_resumed(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="settle-after_deploy")
+    assert routes(world)["web-space"] == ["web-blue"]
+    assert routes(world)["org-space-web-idle"] == ["web-green"]
+    assert world.run(AwaitConfirmation(), ctx) == PAUSE
+    assert world.run(AwaitConfirmation(), ctx) == PAUSE
+    ctx.plan.resumed = True
+    assert world.run(AwaitConfirmation(), ctx) == DONE
+    assert writes_of(world, DeployApps(), ctx) == []
+
+
+def test_settle_waits_for_the_persisted_deadline(world: World) -> None:
+    ctx = world.context("1.0.0")
+    assert SettleRoutes("after_map").run(ctx) == DONE
+    ctx.plan.settle["after_map"] = world.clock.now() + 5
+    result = SettleRoutes("after_map").run(ctx)
+    assert isinstance(result, Wait) and result.until == world.clock.now() + 5
+    world.clock.t += 5
+    assert SettleRoutes("after_map").run(ctx) == DONE
+
+
+def test_prepare_live_restarts_green_with_the_live_env(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="pause")
+    writes = writes_of(world, PrepareLiveApps(), ctx)
+    web = world.app("web-green")
+    assert web is not None and "idle" not in web["environment_variables"]["API_URL"]
+    assert any(w.endswith("/environment_variables") for w in writes)
+    assert any(w.endswith("/actions/restart") for w in writes)
+    assert writes_of(world, PrepareLiveApps(), ctx) == []
+
+
+def test_a_crash_after_the_env_write_still_restarts(world: World) -> None:
+    """The restart intent is saved before the env PATCH: a retry after a crash right after it restarts."""
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="pause")
+    world.sim.faults(rules=[{"target": "api", "path": "/actions/restart$", "rate_reset": 1.0, "times": 10}])
+    try:
+        world.run(PrepareLiveApps(), ctx)
+    except Exception as exc:
+        assert "connection" in str(exc).lower() or "reset" in str(exc).lower()
+    else:
+        raise AssertionError("the restart should have failed")
+    world.sim.faults()
+    retry = world.context("2.0.0", plan=type(ctx.plan).of(world.store.get_operation(ctx.op.id).data))
+    writes = writes_of(world, PrepareLiveApps(), retry)
+    assert not any(w.endswith("/environment_variables") for w in writes)  # nothing left to patch...
+    assert any(w.endswith("/actions/restart") for w in writes)  # ...but the restart happens
+
+
+def test_switch_map_unmap_undeploy(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="map-live-routes")
+    writes = writes_of(world, MapProductiveRoutes(), ctx)
+    assert sorted(writes)[0].startswith("POST /v3/routes/") and all("/destinations" in w for w in writes)
+    assert routes(world)["web-space"] == ["web-blue", "web-green"]
+    assert "after_map" in ctx.plan.settle
+    assert writes_of(world, MapProductiveRoutes(), ctx) == []
+
+    writes_of(world, UnmapOldApps(), ctx)
+    assert routes(world)["web-space"] == ["web-green"]
+    assert "org-space-web-idle" not in routes(world)
+    assert world.app("web-blue") is not None  # still there: only unmapped
+    assert writes_of(world, UnmapOldApps(), ctx) == []
+
+    writes_of(world, UndeployOldApps(), ctx)
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]
+    assert writes_of(world, UndeployOldApps(), ctx) == []
