@@ -46,6 +46,7 @@ class Hold:
         self._cond = threading.Condition()
         self.mutating = 0  # mutating requests processed since start or reset
         self.waiting = 0  # requests waiting for release right now
+        self._generation = 0  # bumped by every release: what waiting requests and a held answer wait for
         self._clear()
 
     def _clear(self) -> None:
@@ -56,7 +57,7 @@ class Hold:
         self.triggered = False  # request k answered (after_response) or its answer held (before_response)
         self.held: dict[str, Any] | None = None
         self.dropped = 0  # waiting requests dropped because their client went away
-        self._generation = getattr(self, "_generation", 0) + 1
+        self._generation += 1
 
     # ------------------------------------------------------------ control API
     def arm(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 import urllib.error
+from pathlib import Path
 
 import pytest
 import requests
 
-from ccsim.launcher import SimHandle
+from ccsim.launcher import SimHandle, start_simulator
 
 from .client import CC, wait_for
 
@@ -116,3 +117,19 @@ def test_instances_and_delays_are_set_at_run_time_and_sync_reaches_all(sim: SimH
     assert len(sim.state()["router"]["instances"]) == 1
     sim.config(router_instances=2)
     assert sim.router_versions() == [newest, newest]  # a new instance starts with the newest table
+
+
+def test_instances_delays_and_seed_given_at_start(tmp_path: Path) -> None:
+    def choices(seed: int) -> tuple[list[int], list[float]]:
+        handle = start_simulator(tmp_path / str(seed), seed=seed, router_instances=2, router_propagation_s=[0.2, 1.5])
+        try:
+            for _ in range(20):
+                assert get(handle, "nothing.apps.sim.test").status_code == 404
+            delays = [i["propagation_s"] for i in handle.state()["router"]["instances"]]
+            return [r["router"] for r in handle.router_requests()], delays
+        finally:
+            handle.stop()
+
+    first, delays = choices(11)
+    assert delays == [0.2, 1.5] and set(first) == {0, 1}
+    assert choices(11)[0] == first  # a fresh simulator with the same seed draws the same instances
