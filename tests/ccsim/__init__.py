@@ -4,13 +4,20 @@ Start: `PYTHONPATH=tests .venv/bin/python -m ccsim --port 0 --router-port 0 --re
 (more flags: `python -m ccsim --help`), or from Python `ccsim.launcher.start_simulator(tmpdir, **config)`.
 Users: admin/admin-password (SpaceDeveloper + OrgManager in org `org`, space `space`), nobody/nobody-password
 (no roles), auditor/auditor-password (SpaceAuditor: reads, gets 403 on writes). Shared domain `apps.sim.test`.
-Control API (no auth): GET /_sim/state, /_sim/requests[?since=N|?source=router], /_sim/config, /_sim/faults,
-/_sim/openapi; POST /_sim/config, /_sim/faults, /_sim/reset, /_sim/router/sync.
+Control API (no auth, never held):
+- GET /_sim/state (everything, incl. `router.instances[i].version` and `hold`), /_sim/config, /_sim/faults,
+  /_sim/openapi; GET /_sim/requests[?since=SEQ] (API log), /_sim/requests?source=router[&since=SEQ]
+  (router log: router instance, table version, status, app guid + instance index, ts/end_ts, error).
+- POST /_sim/config (e.g. {"router_instances": 2, "router_propagation_s": [0.2, 1.5]}), /_sim/faults
+  (rules with latency, rate_502/503/reset/lost; seed), /_sim/reset, /_sim/router/sync (all instances now).
+- POST /_sim/hold {"after_mutating": k, "mode": "after_response"|"before_response"}, GET /_sim/hold,
+  POST /_sim/hold/release (kill-point sweeps; see hold.py).
 
-Modules: server (HTTP, auth, faults, request log) → api (endpoint registry) → resources/* (one module per
-CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists);
-uaa (tokens), runner (instances as subprocesses), responder (built-in app), router (Host routing),
-faults, config, control (/_sim), openapi_check (response bodies vs CC's OpenAPI), launcher (for tests).
+Modules: server (HTTP, auth, faults, hold, request log) → api (endpoint registry) → resources/* (one module
+per CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists);
+uaa (tokens), runner (instances as subprocesses), responder (built-in app), router (gorouters behind one
+port) / routing_table (tables, instances that learn them), faults, hold, config, control (/_sim),
+openapi_check (response bodies vs CC's OpenAPI), launcher (for tests).
 
 KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
 - No /v2 API, no logging (log-cache, doppler), no SSH, no tasks, no sidecars (always empty), no
@@ -27,8 +34,17 @@ KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
 - Error details follow CC's texts where documented (catalogue + reference); some validation messages
   for rarely used fields are approximations of ActiveModel's wording.
 - Timestamps have one-second resolution like CC; ties in ordering are broken by creation order.
-- Router: HTTP/1.1 only, no TLS, no WebSockets, no chunked request bodies, no sticky sessions; like
-  gorouter it retries a refused connection on another endpoint (`router_max_attempts`).
+- Router: HTTP/1.1 only, no TLS, no WebSockets, no chunked request bodies, no sticky sessions, no
+  X-Cf-Process-Instance, no route services, no `X-Vcap-Trace` answer headers, no empty-Host check; like
+  gorouter it retries a refused connection on another endpoint (`router_max_attempts`; with
+  X-Cf-App-Instance on that same endpoint only) and answers `endpoint_failure` without the error text.
+  A route whose destinations have no RUNNING instance answers 503 `no_endpoints` (gorouter: 404
+  `unknown_route` once the emptied pool is pruned, 503 only with `empty_pool_response_code_503`).
+  Router instances learn changes from one ordered stream (no NATS message loss, no pruning of stale
+  routes, no 2-minute re-registration); the load balancer picks an instance per request, not per
+  connection. A new instance added at run time starts with the newest table.
+- Hold: a request waiting for release whose client disconnects is dropped unprocessed; one that was
+  admitted is processed even if its client has gone.
 - `fields[...]` projections are honoured for service instances/offerings only; other lists ignore them
   (they are refused as unknown parameters where CC does not accept them).
 """

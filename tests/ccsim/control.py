@@ -1,4 +1,4 @@
-"""`/_sim/` control API (no auth): state dump, request log, config, faults, reset."""
+"""`/_sim/` control API (no auth): state dump, request logs, config, faults, hold, router sync, reset."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from .api import Resp
 from .errors import CCError, parse_error, unknown_request
 
 if TYPE_CHECKING:
+    from .hold import Hold
     from .simulator import Simulator
 
 
-def handle(sim: Simulator, method: str, path: str, query: str, body: bytes) -> Resp:
+def handle(sim: Simulator, hold: Hold, method: str, path: str, query: str, body: bytes) -> Resp:
     try:
-        return _route(sim, method, path, query, body)
+        return _route(sim, hold, method, path, query, body)
     except CCError as err:
         return Resp(err.status, err.body())
 
@@ -30,18 +31,19 @@ def _json(body: bytes) -> dict:
     return value
 
 
-def _route(sim: Simulator, method: str, path: str, query: str, body: bytes) -> Resp:
+def _route(sim: Simulator, hold: Hold, method: str, path: str, query: str, body: bytes) -> Resp:
     params = dict(urllib.parse.parse_qsl(query))
     if (method, path) == ("GET", "/_sim/state"):
-        return Resp(200, sim.dump())
+        return Resp(200, {**sim.dump(), "hold": hold.state()})
     if (method, path) == ("GET", "/_sim/requests"):
         since = int(params.get("since", "0") or 0)
         if params.get("source") == "router":
-            return Resp(200, {"requests": list(sim.router.recent)})
+            return Resp(200, {"requests": sim.router.requests(since)})
         return Resp(200, {"requests": sim.request_log(since)})
     if (method, path) == ("POST", "/_sim/config"):
         with sim.lock:
             sim.config.update(_json(body))
+            sim.router.configure()
             return Resp(200, sim.config.as_dict())
     if (method, path) == ("GET", "/_sim/config"):
         return Resp(200, sim.config.as_dict())
@@ -50,15 +52,23 @@ def _route(sim: Simulator, method: str, path: str, query: str, body: bytes) -> R
         return Resp(200, sim.faults.as_dict())
     if (method, path) == ("GET", "/_sim/faults"):
         return Resp(200, sim.faults.as_dict())
+    if (method, path) == ("POST", "/_sim/hold"):
+        return Resp(200, hold.arm(_json(body)))
+    if (method, path) == ("GET", "/_sim/hold"):
+        return Resp(200, hold.state())
+    if (method, path) == ("POST", "/_sim/hold/release"):
+        return Resp(200, hold.release())
     if (method, path) == ("GET", "/_sim/openapi"):
         return Resp(200, {"enabled": sim.openapi is not None, "checked": sim.openapi_checked,
                           "violations": list(sim.openapi_violations)})
     if (method, path) == ("POST", "/_sim/reset"):
-        sim.reset()
+        hold.reset()  # releases waiting requests and held answers; the count starts again
+        with sim.lock:
+            sim.reset()
+            sim.router.reset()
         return Resp(200, {"reset": True})
     if (method, path) == ("POST", "/_sim/router/sync"):
-        with sim.lock:  # install the current table now (tests that do not care about propagation)
-            sim.router.table = sim.router.compute()
-            sim.router.table_version = sim.router._pending_version
+        with sim.lock:
+            sim.router.sync()
         return Resp(200, sim.router.describe())
     raise unknown_request()

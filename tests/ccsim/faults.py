@@ -1,10 +1,12 @@
-"""Fault injection: latency, 502/503 answers and reset connections per path pattern, staging and
-broker failures. Deterministic for a given seed and request order.
+"""Fault injection: latency, 502/503 answers, reset connections and lost answers per path pattern,
+staging and broker failures; and the load balancer's choice of router instance. Deterministic for a
+given seed and request order (the router choice is a stream of its own, so faults do not shift it).
 
 `POST /_sim/faults` body (every key optional; the body replaces the current faults):
     {"seed": 7,
      "rules": [{"target": "api" | "router", "path": "<regex on the path>", "methods": ["GET"],
                 "latency_ms": 200, "rate_502": 0.1, "rate_503": 0.1, "rate_reset": 0.05,
+                "rate_lost": 0.1,      # processed as usual, then the client gets a 502 instead of the answer
                 "times": 3}],          # rule is used at most `times` times (default unlimited)
      "staging_failures": ["app-name", ...],  # builds of these apps FAIL
      "staging_failure_rate": 0.0,
@@ -21,7 +23,7 @@ from typing import Any
 
 from .errors import unprocessable
 
-RULE_KEYS = {"target", "path", "methods", "latency_ms", "rate_502", "rate_503", "rate_reset", "times"}
+RULE_KEYS = {"target", "path", "methods", "latency_ms", "rate_502", "rate_503", "rate_reset", "rate_lost", "times"}
 TOP_KEYS = {"seed", "rules", "staging_failures", "staging_failure_rate", "broker_failures"}
 
 
@@ -30,6 +32,7 @@ class Decision:
     latency_s: float = 0.0
     status: int | None = None  # 502 or 503
     reset: bool = False
+    lost: bool = False  # process the request, then answer 502 ("processed, then the gateway timed out")
 
 
 @dataclasses.dataclass
@@ -41,9 +44,14 @@ class Rule:
     rate_502: float
     rate_503: float
     rate_reset: float
+    rate_lost: float
     times: int | None
     used: int = 0
     source: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _router_random(seed: int) -> random.Random:
+    return random.Random(f"router-{seed}")  # not the fault stream: a same seed must not correlate them
 
 
 def _number(value: Any, name: str) -> float:
@@ -64,6 +72,7 @@ class Faults:
         self._lock = threading.Lock()
         self.seed = seed
         self._random = random.Random(seed)
+        self._router_random = _router_random(seed)
         self.rules: list[Rule] = []
         self.staging_failures: set[str] = set()
         self.staging_failure_rate = 0.0
@@ -85,6 +94,7 @@ class Faults:
         with self._lock:
             self.seed = seed
             self._random = random.Random(seed)
+            self._router_random = _router_random(seed)
             self.rules = rules
             self.staging_failures = set(staging)
             self.staging_failure_rate = _rate(body.get("staging_failure_rate", 0.0), "staging_failure_rate")
@@ -116,6 +126,7 @@ class Faults:
             rate_502=_rate(raw.get("rate_502", 0), "rate_502"),
             rate_503=_rate(raw.get("rate_503", 0), "rate_503"),
             rate_reset=_rate(raw.get("rate_reset", 0), "rate_reset"),
+            rate_lost=_rate(raw.get("rate_lost", 0), "rate_lost"),
             times=times,
             source=dict(raw),
         )
@@ -132,7 +143,7 @@ class Faults:
                 hit = False
                 decision.latency_s += rule.latency_ms / 1000.0
                 hit = rule.latency_ms > 0
-                if decision.status is None and not decision.reset:
+                if decision.status is None and not decision.reset and not decision.lost:
                     if draw < rule.rate_reset:
                         decision.reset = True
                         hit = True
@@ -142,13 +153,22 @@ class Faults:
                     elif draw < rule.rate_reset + rule.rate_502 + rule.rate_503:
                         decision.status = 503
                         hit = True
+                    elif draw < rule.rate_reset + rule.rate_502 + rule.rate_503 + rule.rate_lost:
+                        decision.lost = True
+                        hit = True
                 if hit:
                     rule.used += 1
-            kind = "reset" if decision.reset else str(decision.status) if decision.status else None
+            kind = ("reset" if decision.reset else str(decision.status) if decision.status
+                    else "lost" if decision.lost else None)
             if kind:
                 key = f"{target}:{kind}"
                 self.injected[key] = self.injected.get(key, 0) + 1
         return decision
+
+    def choose_router(self, count: int) -> int:
+        """Which of `count` router instances serves the next request."""
+        with self._lock:
+            return self._router_random.randrange(count)
 
     def staging_fails(self, app_name: str) -> bool:
         with self._lock:

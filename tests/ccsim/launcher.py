@@ -3,7 +3,9 @@
     from ccsim.launcher import start_simulator
     sim = start_simulator(tmp_path, staging_s=0.1, route_propagation_s=0.2)
     sim.api_url, sim.router_url; sim.config(start_s=0.5); sim.faults(rules=[...]); sim.state();
-    sim.requests(); sim.reset(); sim.token("admin"); sim.stop()
+    sim.requests(); sim.router_requests(); sim.reset(); sim.token("admin"); sim.stop()
+    sim.config(router_instances=2, router_propagation_s=[0.2, 1.5]); sim.router_versions()
+    sim.hold(3, "before_response"); sim.wait_hold_triggered(); sim.release_hold(); sim.mutating_requests()
 
 Keyword arguments of `start_simulator` are config names (see `config.SimConfig`), plus `seed`,
 `faults` (a fault spec, see `faults.py`) and `catalog` (extra service offerings).
@@ -56,8 +58,14 @@ class SimHandle:
     def requests(self, since: int = 0) -> list[dict[str, Any]]:
         return self._call("GET", f"/_sim/requests?since={since}")["requests"]
 
-    def router_requests(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/_sim/requests?source=router")["requests"]
+    def router_requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """Requests through the router: {seq, ts, end_ts, router, table_version, host, method, path, status,
+        app_guid, index, error (X-Cf-Routererror), app_instance (the request's header), fault, lost_status}."""
+        return self._call("GET", f"/_sim/requests?source=router&since={since}")["requests"]
+
+    def router_versions(self) -> list[int]:
+        """The table version each router instance has learnt (`state()["router"]["version"]` is the newest)."""
+        return [inst["version"] for inst in self._call("GET", "/_sim/state")["router"]["instances"]]
 
     def openapi(self) -> dict[str, Any]:
         """{"enabled", "checked", "violations": [...]} of the response-body check against the OpenAPI spec."""
@@ -69,6 +77,31 @@ class SimHandle:
     def sync_router(self) -> dict[str, Any]:
         """Install the current routing table now, skipping the propagation delay."""
         return self._call("POST", "/_sim/router/sync", {})
+
+    def hold(self, after_mutating: int, mode: str = "after_response") -> dict[str, Any]:
+        """Stop the API right after the `after_mutating`-th mutating request from now on (see ccsim.hold)."""
+        return self._call("POST", "/_sim/hold", {"after_mutating": after_mutating, "mode": mode})
+
+    def hold_state(self) -> dict[str, Any]:
+        """{armed, after_mutating, mode, armed_at, mutating_requests, reached, triggered, held, waiting, dropped}."""
+        return self._call("GET", "/_sim/hold")
+
+    def wait_hold_triggered(self, timeout: float = 30) -> dict[str, Any]:
+        """Wait until the armed hold has triggered; its state (`held`: method, path, status of request k)."""
+        deadline = time.monotonic() + timeout
+        while not (state := self.hold_state())["triggered"]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the hold did not trigger within {timeout}s: {state}")
+            time.sleep(0.02)
+        return state
+
+    def release_hold(self) -> dict[str, Any]:
+        """Release waiting requests and held answers, disarm; the state just before release."""
+        return self._call("POST", "/_sim/hold/release", {})
+
+    def mutating_requests(self) -> int:
+        """Mutating API requests processed since start or reset (a fault-free run's total is a sweep's T)."""
+        return int(self.hold_state()["mutating_requests"])
 
     def token(self, username: str = "admin", password: str | None = None) -> str:
         """An access token (password grant), without the `bearer ` prefix."""

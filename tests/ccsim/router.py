@@ -1,11 +1,19 @@
-"""The router: HTTP on its own port, forwarding by `Host` header (and longest route path) to the
-RUNNING instances of the route's destinations, round-robin.
+"""The router: HTTP on its own port, like several gorouters behind one load balancer, forwarding by
+`Host` header (and longest route path) to the RUNNING instances of the route's destinations.
 
-Route and instance changes reach the routing table `route_propagation_s` after they happen: each
-change computes a complete new table, and a timer installs it by swapping one reference, so a request
-sees either the old table or the new one. Stopped instances stay in the table until the change that
-removed them is installed; requests to them fail (502) — as on a real platform that learns late.
-Answers: 404 + `X-Cf-Routererror: unknown_route`; 503 + `no_endpoints`; 502 + `endpoint_failure`.
+`router_instances` gorouters (`routing_table.RouterInstance`) each learn every route/instance change
+after their own delay (`router_propagation_s[i]`, else `route_propagation_s`), in order. Each request
+is served by one instance drawn at random (seeded: `Faults.choose_router`), which round-robins over
+the endpoints it knows. Stopped instances stay in a table until the change that removed them is
+learnt; requests to them fail (502), as on a real platform that learns late.
+
+Answers as gorouter's (plain text "<status> <reason>: <message>", `X-Cf-Routererror`):
+404 `unknown_route`; 503 `no_endpoints`; 502 `endpoint_failure`. `X-Cf-App-Instance: APP_GUID:INDEX`
+routes to exactly that instance if the serving router instance knows it for the host and path, never
+to another one: else 400 `unknown_route`; a malformed value 400 `invalid_cf_app_instance_header`.
+Like gorouter, the header is not forwarded; the app gets `X-Cf-Applicationid`/`X-Cf-Instanceindex`.
+Every request is logged (`/_sim/requests?source=router`): router instance, table version, status,
+the app instance that answered, start/end timestamps.
 """
 
 from __future__ import annotations
@@ -22,25 +30,24 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from .routing_table import (
+    Endpoint,
+    RouteEntry,
+    RouterInstance,
+    Table,
+    compute_table,
+    describe_table,
+    lookup,
+    parse_app_instance,
+)
+
 if TYPE_CHECKING:
     from .simulator import Simulator
 
 HOP_HEADERS = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                "transfer-encoding", "upgrade", "content-length", "server", "date"}
-
-
-class RouteEntry:
-    def __init__(self, path: str, route_guid: str, endpoints: list[tuple[str, int, str, int]]) -> None:
-        self.path = path
-        self.route_guid = route_guid
-        self.endpoints = endpoints  # (host, port, app guid, instance index)
-        self._next = itertools.count()
-
-    def pick(self) -> int:
-        return next(self._next)
-
-
-Table = dict[str, list[RouteEntry]]
+NOT_FORWARDED = HOP_HEADERS | {"x-cf-app-instance"}
+BAD_GATEWAY = "Registered endpoint failed to handle the request."
 
 
 class BackendPool:
@@ -67,76 +74,75 @@ class BackendPool:
 class Router:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        self.table: Table = {}
-        self.table_version = 0
-        self._pending_version = 0
-        self._outcome_lock = threading.Lock()
+        self.latest: Table = {}
+        self.version = 0  # number of changes so far; each instance has applied a prefix of them
+        self.instances = [RouterInstance(0, self.latest, 0)]
+        self._outcome_lock = threading.Lock()  # outcomes, log, choice (Simulator.reset uses it)
         self.outcomes: collections.Counter[str] = collections.Counter()
-        self.recent: collections.deque[dict[str, Any]] = collections.deque(maxlen=2000)
+        self.log: collections.deque[dict[str, Any]] = collections.deque(maxlen=sim.config.request_log_limit)
+        self._seq = itertools.count(1)
         self.server: http.server.ThreadingHTTPServer | None = None
         self.pool = BackendPool()
+        self.configure()
 
-    # ------------------------------------------------------------ table (lock held)
-    def compute(self) -> Table:
-        store = self.sim.store
-        table: Table = {}
-        for route in store.all("routes"):
-            domain = store.find("domains", route["domain_guid"])
-            if domain is None:
-                continue
-            host = f"{route['host']}.{domain['name']}" if route["host"] else domain["name"]
-            endpoints = []
-            for dest in route["destinations"]:
-                app_guid = dest["app"]["guid"]
-                for addr, port, index in self.sim.runner.running_endpoints(app_guid, dest["app"]["process"]["type"]):
-                    endpoints.append((addr, port, app_guid, index))
-            table.setdefault(host.lower(), []).append(RouteEntry(route["path"], route["guid"], endpoints))
-        for entries in table.values():
-            entries.sort(key=lambda e: len(e.path), reverse=True)
-        return table
+    # ------------------------------------------------------------ tables (simulator lock held)
+    def configure(self) -> None:
+        """Add or drop router instances to match `router_instances`; a new one starts with the newest table."""
+        count = self.sim.config.router_instances
+        self.instances = self.instances[:count] + [
+            RouterInstance(i, self.latest, self.version) for i in range(len(self.instances), count)]
 
     def refresh(self) -> None:
-        """Compute the table now; install it after `route_propagation_s`."""
-        table = self.compute()
-        self._pending_version += 1
-        version = self._pending_version
+        """A route or instance changed: every router instance learns the new table after its delay."""
+        self.latest = compute_table(self.sim)
+        self.version += 1
+        for inst in self.instances:
+            inst.learn(self.sim.clock, self.sim.config.propagation_s(inst.index), self.latest, self.version)
 
-        def install() -> None:
-            if version > self.table_version:
-                self.table, self.table_version = table, version
+    def sync(self) -> None:
+        """Every instance learns the current state now (tests that do not care about propagation)."""
+        self.latest = compute_table(self.sim)
+        self.version += 1
+        for inst in self.instances:
+            inst.sync(self.latest, self.version)
 
-        self.sim.clock.call_later(self.sim.config.route_propagation_s, install)
+    def reset(self) -> None:
+        with self._outcome_lock:
+            self.outcomes.clear()
+            self.log.clear()
+        self.configure()
+        self.sync()
 
     def describe(self) -> dict[str, Any]:
-        table = self.table
         with self._outcome_lock:
             outcomes = dict(self.outcomes)
         return {
-            "version": self.table_version,
-            "pending": self._pending_version - self.table_version,
-            "table": {
-                host: [{"path": e.path, "route_guid": e.route_guid,
-                        "endpoints": [f"{a}:{p}" for a, p, _, _ in e.endpoints],
-                        "apps": sorted({g for _, _, g, _ in e.endpoints})} for e in entries]
-                for host, entries in table.items()
-            },
+            "version": self.version,
+            "instances": [{"index": i.index, "version": i.version, "pending": self.version - i.version,
+                           "propagation_s": self.sim.config.propagation_s(i.index), "served": i.served,
+                           "table": describe_table(i.table)} for i in self.instances],
             "outcomes": outcomes,
         }
 
-    def lookup(self, host: str, path: str) -> RouteEntry | None:
-        entries = self.table.get(host.split(":")[0].lower())
-        if not entries:
-            return None
-        for entry in entries:
-            if not entry.path or path == entry.path or path.startswith(entry.path + "/") or (
-                    path.startswith(entry.path + "?")):
-                return entry
-        return None
-
-    def record(self, status: str, entry: dict[str, Any]) -> None:
+    # ------------------------------------------------------------ requests
+    def choose(self) -> RouterInstance:
+        """The instance that serves the next request (the load balancer's seeded random choice)."""
         with self._outcome_lock:
-            self.outcomes[status] += 1
-        self.recent.append(entry)
+            instances = self.instances
+            inst = instances[self.sim.faults.choose_router(len(instances))]
+            inst.served += 1
+            return inst
+
+    def record(self, entry: dict[str, Any]) -> None:
+        entry["end_ts"] = time.time()
+        with self._outcome_lock:
+            entry["seq"] = next(self._seq)
+            self.outcomes[str(entry["status"])] += 1
+            self.log.append(entry)
+
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        with self._outcome_lock:
+            return [e for e in self.log if e["seq"] > since]
 
     # ------------------------------------------------------------ server
     def start(self, host: str, port: int) -> int:
@@ -179,6 +185,17 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _fail(self, log: dict[str, Any], status: int, error: str, message: str, cache: str | None = None,
+              **extra: str) -> None:
+        """A gorouter error answer: plain text, `X-Cf-Routererror`."""
+        self.router.record({**log, "status": status, "error": error})
+        headers = {"X-Cf-Routererror": error, "Content-Type": "text/plain; charset=utf-8",
+                   "X-Content-Type-Options": "nosniff", **extra}
+        if cache:
+            headers["Cache-Control"] = cache
+        reason = http.HTTPStatus(status).phrase
+        self._reply(status, f"{status} {reason}: {message}\n".encode(), headers)
+
     def _reset(self) -> None:
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
@@ -193,56 +210,80 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host", "")
         path = self.path
-        log = {"ts": time.time(), "host": host, "method": self.command, "path": path}
+        inst = router.choose()
+        wanted = self.headers.get("X-Cf-App-Instance") or ""
+        log: dict[str, Any] = {"ts": time.time(), "router": inst.index, "table_version": inst.version,
+                               "host": host, "method": self.command, "path": path}
+        if wanted:
+            log["app_instance"] = wanted
         decision = sim.faults.decide("router", self.command, path)
         latency = decision.latency_s + sim.config.router_latency_ms / 1000.0
         if latency:
             time.sleep(latency)
         if decision.reset:
-            router.record("reset", {**log, "status": "reset"})
+            router.record({**log, "status": "reset", "fault": True})
             self._reset()
             return
         if decision.status:
-            router.record(str(decision.status), {**log, "status": decision.status, "fault": True})
-            self._reply(decision.status, b"injected fault\n", {"X-Cf-Routererror": "injected_fault",
-                                                               "X-Vcap-Request-Id": request_id})
+            log["fault"] = True
+            self._fail(log, decision.status, "injected_fault", "injected fault", **{"X-Vcap-Request-Id": request_id})
             return
-        entry = router.lookup(host, path)
-        if entry is None:
-            router.record("404", {**log, "status": 404})
-            self._reply(404, f"Requested route ('{host}') does not exist.\n".encode(),
-                        {"X-Cf-Routererror": "unknown_route", "Content-Type": "text/plain"})
+        target = self._target(inst, log, host, path, wanted)
+        if target is None:
             return
-        if not entry.endpoints:
-            router.record("503", {**log, "status": 503})
-            self._reply(503, f"Requested route ('{host}') has no available endpoints.\n".encode(),
-                        {"X-Cf-Routererror": "no_endpoints", "Content-Type": "text/plain"})
-            return
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+        entry, endpoints = target
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in NOT_FORWARDED}
         headers["X-Vcap-Request-Id"] = request_id
         headers["X-Forwarded-For"] = self.client_address[0]
         headers["X-Forwarded-Proto"] = "http"
-        attempts = max(1, sim.config.router_max_attempts)
-        start = entry.pick()
-        for attempt in range(attempts):
-            addr, port, app_guid, index = entry.endpoints[(start + attempt) % len(entry.endpoints)]
-            result = self._exchange(addr, port, path, body, headers)
+        start = inst.next_index(entry) if len(endpoints) > 1 else 0
+        for attempt in range(max(1, sim.config.router_max_attempts)):
+            endpoint = endpoints[(start + attempt) % len(endpoints)]
+            headers["X-Cf-Applicationid"] = endpoint.app_guid
+            headers["X-Cf-Instanceindex"] = str(endpoint.index)
+            result = self._exchange(endpoint.addr, endpoint.port, path, body, headers)
             if result is None:
-                continue  # like gorouter: a failed dial is retried on the next endpoint
+                continue  # like gorouter: a failed dial is retried (on the next endpoint, if there is one)
             if isinstance(result, Exception):
+                break
+            if decision.lost:  # the app did the work; the answer is lost on the way back
+                log.update(fault=True, lost_status=result[0].status)
                 break
             resp, payload = result
             out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_HEADERS}
             out["X-Vcap-Request-Id"] = request_id
-            out["X-Cf-App-Instance"] = f"{app_guid}:{index}"
-            router.record(str(resp.status), {**log, "status": resp.status, "app_guid": app_guid,
-                                             "index": index, "ms": round((time.monotonic() - started) * 1000, 1)})
+            router.record({**log, "status": resp.status, "app_guid": endpoint.app_guid, "index": endpoint.index,
+                           "ms": round((time.monotonic() - started) * 1000, 1)})
             self._reply(resp.status, payload, out)
             return
-        router.record("502", {**log, "status": 502})
-        self._reply(502, b"502 Bad Gateway: Registered endpoint failed to handle the request.\n",
-                    {"X-Cf-Routererror": "endpoint_failure", "Content-Type": "text/plain",
-                     "X-Vcap-Request-Id": request_id})
+        log.update(app_guid=endpoint.app_guid, index=endpoint.index)
+        self._fail(log, 502, "endpoint_failure", BAD_GATEWAY, **{"X-Vcap-Request-Id": request_id})
+
+    def _target(self, inst: RouterInstance, log: dict[str, Any], host: str, path: str,
+                wanted: str) -> tuple[RouteEntry, tuple[Endpoint, ...]] | None:
+        """The route entry and the endpoints to try, from what `inst` has learnt; None once refused."""
+        entry = lookup(inst.table, host, path)
+        if wanted:
+            parsed = parse_app_instance(wanted)
+            if parsed is None:
+                self._fail(log, 400, "invalid_cf_app_instance_header", "Invalid X-CF-App-Instance Header",
+                           "no-cache, no-store")
+                return None
+            guid, index = parsed
+            chosen = tuple(e for e in entry.endpoints if e.app_guid == guid and str(e.index) == index) if entry else ()
+            if entry is None or not chosen:
+                self._fail(log, 400, "unknown_route", f"Requested instance ('{index}') with guid ('{guid}') does "
+                           f"not exist for route ('{host}')", "no-cache, no-store")
+                return None
+            return entry, chosen
+        if entry is None:
+            self._fail(log, 404, "unknown_route", f"Requested route ('{host}') does not exist.", "no-cache, no-store")
+            return None
+        if not entry.endpoints:
+            self._fail(log, 503, "no_endpoints", f"Requested route ('{host}') has no available endpoints.",
+                       "public,max-age=2")
+            return None
+        return entry, entry.endpoints
 
     def _exchange(self, addr: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> Any:
         """(response, payload); None when the backend refused the connection; an exception when it

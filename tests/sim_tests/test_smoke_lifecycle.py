@@ -35,7 +35,8 @@ def test_builtin_responder_answers_with_app_name_and_droplet(sim: SimHandle, cc:
     app = cc.push("hello", host="hello")
     resp = wait_for(lambda: (r := route_get(sim, "hello")).status_code == 200 and r, what="route live")
     assert resp.text == f"hello {app['droplet_guid']}\n"
-    assert resp.headers["X-Cf-App-Instance"] == f"{app['guid']}:0"
+    assert "X-Cf-App-Instance" not in resp.headers  # gorouter adds no such answer header
+    assert (sim.router_requests()[-1]["app_guid"], sim.router_requests()[-1]["index"]) == (app["guid"], 0)
 
 
 def test_procfile_command_runs_with_cf_environment(sim: SimHandle, cc: CC) -> None:
@@ -67,9 +68,11 @@ def test_procfile_command_runs_with_cf_environment(sim: SimHandle, cc: CC) -> No
 def test_scaled_instances_are_served_round_robin(sim: SimHandle, cc: CC) -> None:
     app = cc.push("rr", host="rr", instances=3)
     wait_for(lambda: route_get(sim, "rr").status_code == 200, what="route live")
-    wait_for(lambda: len(sim.state()["router"]["table"]["rr.apps.sim.test"][0]["endpoints"]) == 3, what="3 endpoints")
-    seen = [route_get(sim, "rr").headers["X-Cf-App-Instance"] for _ in range(6)]
-    assert sorted(set(seen)) == [f"{app['guid']}:{i}" for i in range(3)]
+    wait_for(lambda: len(sim.state()["router"]["instances"][0]["table"]["rr.apps.sim.test"][0]["endpoints"]) == 3,
+             what="3 endpoints")
+    seen = [route_get(sim, "rr").headers["X-Sim-Instance"] for _ in range(6)]  # the app's CF_INSTANCE_INDEX
+    assert sorted(set(seen)) == ["0", "1", "2"]
+    assert {(r["app_guid"], r["index"]) for r in sim.router_requests()[-6:]} == {(app["guid"], i) for i in range(3)}
     assert seen[:3] != seen[0:1] * 3
 
 
