@@ -19,7 +19,8 @@ from typing import IO, Any
 
 from bgdeploy.errors import ContentError
 
-from .descriptor import Descriptor, load_descriptor
+from .descriptor import Descriptor
+from .loader import load_descriptor
 from .limits import (
     MAX_ARCHIVE_BYTES,
     MAX_COMPRESSION_RATIO,
