@@ -125,4 +125,3 @@ class ExtensionDescriptor(_DescriptorFile):
     modules: list[Module] = field(default_factory=list)  # `type` is "" in extensions
     resources: list[Resource] = field(default_factory=list)
     lines: Lines = field(default_factory=dict, repr=False)
-
