@@ -72,6 +72,7 @@ def resolve(
         warnings=[*type_warnings, *service_warnings, *app_warnings],
         skipped_modules=skipped,
         parallel=parallel,
+        descriptor_modules=[m.name for m in d.modules],
     )
 
 
