@@ -23,8 +23,9 @@ Knowingly not supported (the engine says so):
 """
 
 from .archive import MtaArchive, open_archive
-from .descriptor import Descriptor, ExtensionDescriptor, load_descriptor, load_extension
+from .descriptor import Descriptor, ExtensionDescriptor
 from .directory import build_archive_from_directory
+from .loader import load_descriptor, load_extension
 from .resolve import resolve
 from .versions import check_version_rule
 

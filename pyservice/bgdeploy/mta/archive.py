@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from bgdeploy.errors import ContentError
 
-from .descriptor import Descriptor, load_descriptor
+from .descriptor import Descriptor
 from .limits import (
     MAX_ARCHIVE_BYTES,
     MAX_COMPRESSION_RATIO,
@@ -29,6 +29,7 @@ from .limits import (
     MAX_RESOURCE_FILE_BYTES,
     RATIO_MIN_BYTES,
 )
+from .loader import load_descriptor
 from .manifest import MANIFEST_PATH, Manifest, parse_manifest
 from .model import ContentRef
 

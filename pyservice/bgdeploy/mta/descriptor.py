@@ -1,8 +1,9 @@
-"""The descriptor model (mtad.yaml and .mtaext as written) and the two loaders the engine calls.
+"""The descriptor model: mtad.yaml and .mtaext as written, as plain dataclasses (no parsing, no validation).
 
-These are the user's documents after schema validation and before any merging or resolution; `resolve.py`
-turns them into `model.DeploymentModel`. Each element remembers its descriptor path (`where`) so later
-stages can name it in errors; `Descriptor.line(path)` gives the source line for a path.
+These are the user's documents after schema validation (`schema.py`, called by `loader.py`) and before
+any merging (`extensions.py`) or resolution (`resolve/`, which turns them into `model.DeploymentModel`).
+Each element remembers its descriptor path (`where`) so later stages can name it in errors;
+`Descriptor.line(path)` gives its source line.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from bgdeploy.errors import ContentError
 
-from .yamlload import Lines, line_for, load_yaml
+from .yamlload import Lines, line_for
 
 Params = dict[str, Any]
 
@@ -124,19 +125,3 @@ class ExtensionDescriptor(_DescriptorFile):
     modules: list[Module] = field(default_factory=list)  # `type` is "" in extensions
     resources: list[Resource] = field(default_factory=list)
     lines: Lines = field(default_factory=dict, repr=False)
-
-
-def load_descriptor(text: str, file_name: str) -> Descriptor:
-    """Parse and validate a deployment descriptor (mtad.yaml)."""
-    from .schema import build_descriptor
-
-    data, lines = load_yaml(text, file_name)
-    return build_descriptor(data, lines, file_name)
-
-
-def load_extension(text: str, file_name: str) -> ExtensionDescriptor:
-    """Parse and validate an extension descriptor (.mtaext)."""
-    from .schema import build_extension
-
-    data, lines = load_yaml(text, file_name)
-    return build_extension(data, lines, file_name)

@@ -16,7 +16,7 @@ from pathlib import Path
 from bgdeploy.errors import ContentError
 
 from .archive import DESCRIPTOR_PATH
-from .descriptor import load_descriptor
+from .loader import load_descriptor
 from .manifest import MANIFEST_PATH
 from .yamlload import child_path
 

@@ -159,6 +159,9 @@ class DeploymentModel:
     # whether modules deploy in parallel waves (`enable-parallel-deployments`, schema 3).
     skipped_modules: list[str] = field(default_factory=list)
     parallel: bool = False
+    # Every module name of the deployment descriptor (after extensions), selected or not, in descriptor order:
+    # what a partial deploy (`-m`) may name, known without reopening the archive.
+    descriptor_modules: list[str] = field(default_factory=list)
 
     def app(self, module: str) -> AppSpec:
         return next(a for a in self.apps if a.module == module)
