@@ -17,10 +17,7 @@ var actions = map[string]pb.Action{
 
 // runAction runs `-i ID -a ACTION`: abort, retry, resume or monitor an operation. Only progress
 // that happens after the command started is printed.
-func runAction(ctx context.Context, s *session, url, id, action string, retries int) int {
-	if err := s.connect(ctx, url); err != nil {
-		return s.fail(err)
-	}
+func runAction(ctx context.Context, s *session, id, action string, retries int) int {
 	s.summary.OperationID = id
 	op, err := s.eng.GetOperation(ctx, &pb.GetOperationRequest{Target: s.target.Proto(), OperationId: id})
 	if engine.IsNotFound(err) {

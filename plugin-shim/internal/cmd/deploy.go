@@ -14,47 +14,33 @@ import (
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
-func runBgDeployCommand(ctx context.Context, env *Env, name string, args []string) int {
-	opts, err := parseDeploy(args, true)
+// prepareDeploy finds (or builds) the archive before the engine is needed.
+func prepareDeploy(s *session, c *cmdline) (int, bool) {
+	if c.actionGiven() {
+		return 0, false
+	}
+	archivePath, err := s.resolveArchive(c)
 	if err != nil {
-		return usageFailure(env, bgDeployMeta, wantsJSON(args), err)
+		return s.fail(err), true
 	}
-	return runDeploy(ctx, newSession(env, name, opts.json), opts)
-}
-
-func runDeployCommand(ctx context.Context, env *Env, name string, args []string) int {
-	opts, err := parseDeploy(args, false)
-	if err != nil {
-		return usageFailure(env, deployMeta, wantsJSON(args), err)
-	}
-	return runDeploy(ctx, newSession(env, name, opts.json), opts)
-}
-
-// runDeploy: target check, archive (built from a directory if needed), uploads, start, follow.
-func runDeploy(ctx context.Context, s *session, o *deployOptions) int {
-	defer s.close()
-	if err := s.loadTarget(); err != nil {
-		return s.fail(err)
-	}
-	if o.action.given() {
-		return runAction(ctx, s, o.url, o.action.id.value, o.action.action.value, o.retries)
-	}
-	archivePath, err := s.resolveArchive(o)
-	if err != nil {
-		return s.fail(err)
-	}
+	c.archive = archivePath
 	s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
 	s.ui.Say("")
-	if err := s.connect(ctx, o.url); err != nil {
-		return s.fail(err)
+	return 0, false
+}
+
+// runDeploy: uploads, start, follow; or an action on an existing operation.
+func runDeploy(ctx context.Context, s *session, c *cmdline) int {
+	if c.actionGiven() {
+		return runAction(ctx, s, c.id, c.action, c.retries)
 	}
-	archives, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_ARCHIVE, []string{archivePath})
+	archives, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_ARCHIVE, []string{c.archive})
 	if err != nil {
 		return s.fail(err)
 	}
 	var extIDs []string
-	if len(o.extDescriptors) > 0 {
-		refs, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_EXTENSION_DESCRIPTOR, o.extDescriptors)
+	if len(c.extDescriptors) > 0 {
+		refs, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_EXTENSION_DESCRIPTOR, c.extDescriptors)
 		if err != nil {
 			return s.fail(err)
 		}
@@ -64,23 +50,23 @@ func runDeploy(ctx context.Context, s *session, o *deployOptions) int {
 	}
 	req := &pb.StartOperationRequest{
 		Target:                 s.target.Proto(),
-		ProcessType:            o.processType,
+		ProcessType:            c.processType,
 		ArchiveId:              archives[0].GetId(),
 		ExtensionDescriptorIds: extIDs,
-		Options:                o.options,
-		AbortConflicting:       o.force,
+		Options:                c.options,
+		AbortConflicting:       c.force,
 	}
 	op, code, ok := s.start(ctx, req)
 	if !ok {
 		return code
 	}
-	return s.newFollower(o.retries).follow(ctx, op, 0)
+	return s.newFollower(c.retries).follow(ctx, op, 0)
 }
 
 // resolveArchive returns the absolute path of the archive to deploy, building one when the
 // argument (or the current directory) is a directory.
-func (s *session) resolveArchive(o *deployOptions) (string, error) {
-	src := o.source
+func (s *session) resolveArchive(c *cmdline) (string, error) {
+	src := c.source
 	if src == "" {
 		src = "."
 	}
@@ -95,7 +81,7 @@ func (s *session) resolveArchive(o *deployOptions) (string, error) {
 	if !info.IsDir() {
 		return abs, nil
 	}
-	res, err := archive.Build(abs, o.options.GetModules(), o.options.GetResources())
+	res, err := archive.Build(abs, c.options.GetModules(), c.options.GetResources())
 	if err != nil {
 		return "", err
 	}

@@ -7,6 +7,18 @@ import (
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 )
 
+// parseDeploy parses bg-deploy (bg) or deploy arguments.
+func parseDeploy(args []string, bg bool) (*cmdline, error) {
+	if bg {
+		return bgDeployCommand.parse(args)
+	}
+	return deployCommand.parse(args)
+}
+
+func parser(cmd *command) func([]string) error {
+	return func(args []string) error { _, err := cmd.parse(args); return err }
+}
+
 func TestParseDeployErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -31,6 +43,9 @@ func TestParseDeployErrors(t *testing.T) {
 		{"strategy on bg-deploy", true, []string{"a.mtar", "--strategy", "blue-green"}, "Unknown or wrong flags: --strategy"},
 		{"retries", true, []string{"a.mtar", "--retries", "x"}, "Invalid value for retries: x. Value must be a non-negative integer."},
 		{"version rule", true, []string{"a.mtar", "--version-rule", "LOWER"}, "Invalid value for version-rule: LOWER. Expected one of HIGHER, SAME_HIGHER, ALL."},
+		{"first wrong value in table order", true, []string{"a.mtar", "--version-rule", "x", "-t", "y", "--retries", "z"}, "Invalid value for retries: z. Value must be a non-negative integer."},
+		{"a wrong action before a wrong value", true, []string{"-i", "1", "--retries", "z"}, "All the a i options should be specified together"},
+		{"namespace before strategy", false, []string{"a.mtar", "--strategy", "x", "--namespace", "0123456789012345678901234567890123456"}, "Invalid value for namespace. The namespace cannot be more than 36 symbols."},
 		{"no-confirm on deploy", false, []string{"a.mtar", "--no-confirm"}, "Unknown or wrong flags: --no-confirm"},
 	}
 	for _, tt := range tests {
@@ -119,16 +134,16 @@ func TestParseOtherCommands(t *testing.T) {
 		args  []string
 		want  string // "" = no error
 	}{
-		{"undeploy needs id", func(a []string) error { _, err := parseUndeploy(a); return err }, nil, `Missing positional argument "MTA_ID"`},
-		{"undeploy ok", func(a []string) error { _, err := parseUndeploy(a); return err }, []string{"hello", "--delete-services", "-f"}, ""},
-		{"undeploy resume not allowed", func(a []string) error { _, err := parseUndeploy(a); return err }, []string{"-i", "1", "-a", "resume"}, "Invalid action resume"},
-		{"mta needs id", func(a []string) error { _, err := parseMta(a); return err }, nil, `Missing positional argument "MTA_ID"`},
-		{"mtas no args", func(a []string) error { _, err := parseMtas(a); return err }, []string{"x"}, "Wrong arguments"},
-		{"mta-ops last", func(a []string) error { _, err := parseMtaOps(a); return err }, []string{"--last", "two"}, "Invalid value for last: two. Value must be a non-negative integer."},
-		{"mta-ops ok", func(a []string) error { _, err := parseMtaOps(a); return err }, []string{"--mta", "hello", "--last", "2", "--all"}, ""},
-		{"dmol needs i", func(a []string) error { _, err := parseDmol(a); return err }, []string{"-d", "x"}, `Missing required option "i"`},
-		{"dmol i and mta", func(a []string) error { _, err := parseDmol(a); return err }, []string{"-i", "1", "--mta", "m"}, "Option -i and option --mta are incompatible"},
-		{"dmol ok", func(a []string) error { _, err := parseDmol(a); return err }, []string{"-i", "1", "-d", "out"}, ""},
+		{"undeploy needs id", parser(&undeployCommand), nil, `Missing positional argument "MTA_ID"`},
+		{"undeploy ok", parser(&undeployCommand), []string{"hello", "--delete-services", "-f"}, ""},
+		{"undeploy resume not allowed", parser(&undeployCommand), []string{"-i", "1", "-a", "resume"}, "Invalid action resume"},
+		{"mta needs id", parser(&mtaCommand), nil, `Missing positional argument "MTA_ID"`},
+		{"mtas no args", parser(&mtasCommand), []string{"x"}, "Wrong arguments"},
+		{"mta-ops last", parser(&mtaOpsCommand), []string{"--last", "two"}, "Invalid value for last: two. Value must be a non-negative integer."},
+		{"mta-ops ok", parser(&mtaOpsCommand), []string{"--mta", "hello", "--last", "2", "--all"}, ""},
+		{"dmol needs i", parser(&dmolCommand), []string{"-d", "x"}, `Missing required option "i"`},
+		{"dmol i and mta", parser(&dmolCommand), []string{"-i", "1", "--mta", "m"}, "Option -i and option --mta are incompatible"},
+		{"dmol ok", parser(&dmolCommand), []string{"-i", "1", "-d", "out"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

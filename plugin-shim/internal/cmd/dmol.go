@@ -14,84 +14,53 @@ import (
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
-type dmolOptions struct {
-	shared
-	id    counted
-	mtaID string
-	last  int
-	dir   string
-}
-
-func parseDmol(args []string) (*dmolOptions, error) {
-	f := newFlags("download-mta-op-logs")
-	o := &dmolOptions{}
-	o.shared.register(f)
-	last := ""
-	f.fs.Var(&o.id, "i", "")
-	f.fs.StringVar(&o.mtaID, "mta", "", "")
-	f.fs.StringVar(&last, "last", "", "")
-	f.fs.StringVar(&o.dir, "d", "", "")
-	if err := f.parse(args); err != nil {
-		return nil, err
-	}
-	if len(f.positional) > 0 {
-		return nil, usagef("Wrong arguments")
-	}
-	switch {
-	case o.id.times > 0 && o.mtaID != "":
-		return nil, usagef("Option -i and option --mta are incompatible")
-	case o.id.times > 1:
-		return nil, usagef("Option i should be specified only once")
-	case o.id.value == "" && o.mtaID == "":
-		return nil, usagef(`Missing required option "i"`)
-	}
-	if last != "" {
-		if o.mtaID == "" {
-			return nil, usagef("Option --last can only be used with --mta")
+var dmolCommand = command{
+	name:     cmdDmol,
+	alias:    "dmol",
+	helpText: "Download logs of multi-target app operation",
+	usage: []usageForm{
+		{line: "-i [-d] [-u] [--json]"},
+		{line: "--mta [--last] [-d] [-u] [--json]"},
+	},
+	checkTyped: func(c *cmdline) error {
+		id, mta := c.flag("i"), c.flag("mta")
+		switch {
+		case len(c.positional) > 0:
+			return usagef("Wrong arguments")
+		case id.given() && mta.raw != "":
+			return usagef("Option -i and option --mta are incompatible")
+		case id.times > 1:
+			return usagef("Option i should be specified only once")
+		case id.raw == "" && mta.raw == "":
+			return usagef(`Missing required option "i"`)
+		case c.flag("last").raw != "" && mta.raw == "":
+			return usagef("Option --last can only be used with --mta")
 		}
-		var err error
-		if o.last, err = nonNegative("last", last); err != nil {
-			return nil, err
-		}
-	}
-	return o, nil
+		return nil
+	},
+	run: runDmol,
 }
 
-func runDmolCommand(ctx context.Context, env *Env, name string, args []string) int {
-	o, err := parseDmol(args)
-	if err != nil {
-		return usageFailure(env, dmolMeta, wantsJSON(args), err)
-	}
-	return runDmol(ctx, newSession(env, name, o.json), o)
-}
-
-func runDmol(ctx context.Context, s *session, o *dmolOptions) int {
-	defer s.close()
-	if err := s.loadTarget(); err != nil {
-		return s.fail(err)
-	}
-	if err := s.connect(ctx, o.url); err != nil {
-		return s.fail(err)
-	}
-	ids := []string{o.id.value}
-	if o.mtaID != "" {
-		last := o.last
+func runDmol(ctx context.Context, s *session, c *cmdline) int {
+	ids := []string{c.id}
+	if c.mtaID != "" {
+		last := c.last
 		if last == 0 {
 			last = 1
 		}
-		ops, err := s.eng.ListOperations(ctx, &pb.ListOperationsRequest{Target: s.target.Proto(), MtaId: o.mtaID, Last: int32(last), All: true})
+		ops, err := s.eng.ListOperations(ctx, &pb.ListOperationsRequest{Target: s.target.Proto(), MtaId: c.mtaID, Last: int32(last), All: true})
 		if err != nil {
 			return s.fail(err)
 		}
 		if len(ops) == 0 {
-			return s.fail(fmt.Errorf("No multi-target app operations found for multi-target app %s", o.mtaID))
+			return s.fail(fmt.Errorf("No multi-target app operations found for multi-target app %s", c.mtaID))
 		}
 		ids = ids[:0]
 		for _, op := range ops {
 			ids = append(ids, op.GetId())
 		}
 	}
-	root := o.dir
+	root := c.dir
 	if root == "" {
 		root = "."
 	}

@@ -1,5 +1,7 @@
-// Package cmd holds the plugin's commands: one file per command with its options, flag parsing
-// and validation, and a runX(ctx, session, opts) that returns an exit code (ui/exitcode.go).
+// Package cmd holds the plugin's commands. Every flag is declared once, in flagtable.go: its
+// parsing, `cf help` text, usage placeholder, the commands that accept it and where its value
+// lands. Each command (one file each) declares its usage lines and checks, and a run function
+// that returns an exit code (ui/exitcode.go); command.go holds the prologue they share.
 // Commands talk only to an engine.Client, the cf CLI connection (through cfctx) and the UI.
 package cmd
 

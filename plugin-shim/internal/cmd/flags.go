@@ -76,41 +76,65 @@ func typedFlag(args []string, reported string) string {
 	return reported
 }
 
-// counted is a string flag that remembers how often it was given (-i and -a only once).
-type counted struct {
-	value string
-	times int
+type flagKind int
+
+const (
+	boolFlag   flagKind = iota // --name (or --name=false)
+	stringFlag                 // --name VALUE; the last one given wins
+	listFlag                   // --name A --name B,C: repeatable, commas separate items too
+)
+
+// flagValue is what the user typed for one flag.
+type flagValue struct {
+	kind  flagKind
+	on    bool     // bool flags
+	raw   string   // string flags: the last value given, else the flag's default
+	items []string // list flags
+	times int      // how often it was given (-i and -a only once)
+	typed string   // the name it was given under (-t or --apps-start-timeout): errors name it
 }
 
-func (c *counted) String() string { return c.value }
-func (c *counted) Set(v string) error {
-	c.value = v
-	c.times++
-	return nil
+func (v *flagValue) given() bool { return v.times > 0 }
+
+// errParse is the flag package's own text for a bad boolean ("invalid boolean value ... : parse error").
+var errParse = errors.New("parse error")
+
+// binding registers a flagValue under one name; two names may share a value.
+type binding struct {
+	v    *flagValue
+	name string
 }
 
-// list is a repeatable flag (-m A -m B); commas inside a value also separate items.
-type list []string
+func (b binding) IsBoolFlag() bool { return b.v.kind == boolFlag }
 
-func (l *list) String() string { return strings.Join(*l, ",") }
-func (l *list) Set(v string) error {
-	for _, item := range strings.Split(v, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			*l = append(*l, item)
-		}
+func (b binding) String() string {
+	if b.v == nil {
+		return ""
 	}
+	return b.v.raw
+}
+
+func (b binding) Set(s string) error {
+	v := b.v
+	switch v.kind {
+	case boolFlag:
+		on, err := strconv.ParseBool(s)
+		if err != nil {
+			return errParse
+		}
+		v.on = on
+	case listFlag:
+		for _, item := range strings.Split(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				v.items = append(v.items, item)
+			}
+		}
+	default:
+		v.raw = s
+	}
+	v.times++
+	v.typed = b.name
 	return nil
-}
-
-// shared is what every command accepts: -u and --json.
-type shared struct {
-	url  string
-	json bool
-}
-
-func (s *shared) register(f *flags) {
-	f.fs.StringVar(&s.url, "u", "", "")
-	f.fs.BoolVar(&s.json, "json", false, "")
 }
 
 // wantsJSON tells before parsing whether --json was given, so that even a usage error is
@@ -135,34 +159,3 @@ func nonNegative(name, v string) (int, error) {
 	}
 	return n, nil
 }
-
-// actionFlags are -i OPERATION_ID -a ACTION of deploy, bg-deploy and undeploy.
-type actionFlags struct {
-	id, action counted
-}
-
-func (a *actionFlags) register(f *flags) {
-	f.fs.Var(&a.id, "i", "")
-	f.fs.Var(&a.action, "a", "")
-}
-
-// validate checks the pair; allowed lists the actions of the command.
-func (a *actionFlags) validate(allowed ...string) error {
-	if a.id.times == 0 && a.action.times == 0 {
-		return nil
-	}
-	if a.id.times == 0 || a.action.times == 0 || a.id.value == "" || a.action.value == "" {
-		return usagef("All the a i options should be specified together")
-	}
-	if a.id.times > 1 || a.action.times > 1 {
-		return usagef("Options i and a should be specified only once")
-	}
-	for _, ok := range allowed {
-		if a.action.value == ok {
-			return nil
-		}
-	}
-	return usagef("Invalid action %s", a.action.value)
-}
-
-func (a *actionFlags) given() bool { return a.id.times > 0 }

@@ -10,55 +10,36 @@ import (
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
-type mtaOptions struct {
-	shared
-	mtaID     string
-	namespace string
-}
-
-func parseMta(args []string) (*mtaOptions, error) {
-	f := newFlags("mta")
-	o := &mtaOptions{}
-	o.shared.register(f)
-	f.fs.StringVar(&o.namespace, "namespace", "", "")
-	if err := f.parse(args); err != nil {
-		return nil, err
-	}
-	switch len(f.positional) {
-	case 0:
-		return nil, usagef(`Missing positional argument "MTA_ID"`)
-	case 1:
-		o.mtaID = f.positional[0]
-	default:
-		return nil, usagef("Wrong arguments")
-	}
-	return o, nil
-}
-
-func runMtaCommand(ctx context.Context, env *Env, name string, args []string) int {
-	o, err := parseMta(args)
-	if err != nil {
-		return usageFailure(env, mtaMeta, wantsJSON(args), err)
-	}
-	return runMta(ctx, newSession(env, name, o.json), o)
-}
-
-func runMta(ctx context.Context, s *session, o *mtaOptions) int {
-	defer s.close()
-	if err := s.loadTarget(); err != nil {
-		return s.fail(err)
-	}
-	s.summary.MtaID = o.mtaID
-	s.ui.Say("Showing health and status for multi-target app %s in org %s / space %s as %s...", o.mtaID, s.target.OrgName, s.target.SpaceName, s.target.User)
-	if err := s.connect(ctx, o.url); err != nil {
-		return s.fail(err)
-	}
-	m, err := s.eng.GetMta(ctx, &pb.GetMtaRequest{Target: s.target.Proto(), MtaId: o.mtaID, Namespace: o.namespace})
-	if engine.IsNotFound(err) {
-		if o.namespace != "" {
-			return s.fail(fmt.Errorf("Multi-target app %s with namespace %s not found", o.mtaID, o.namespace))
+var mtaCommand = command{
+	name:     cmdMta,
+	helpText: "Display health and status for a multi-target app",
+	usage:    []usageForm{{line: "MTA_ID [--namespace] [-u] [--json]"}},
+	checkTyped: func(c *cmdline) error {
+		switch len(c.positional) {
+		case 0:
+			return usagef(`Missing positional argument "MTA_ID"`)
+		case 1:
+			c.mtaID = c.positional[0]
+			return nil
 		}
-		return s.fail(fmt.Errorf("Multi-target app %s not found", o.mtaID))
+		return usagef("Wrong arguments")
+	},
+	prepare: func(s *session, c *cmdline) (int, bool) {
+		s.summary.MtaID = c.mtaID
+		s.ui.Say("Showing health and status for multi-target app %s in org %s / space %s as %s...", c.mtaID, s.target.OrgName, s.target.SpaceName, s.target.User)
+		return 0, false
+	},
+	run: runMta,
+}
+
+func runMta(ctx context.Context, s *session, c *cmdline) int {
+	ns := c.options.GetNamespace()
+	m, err := s.eng.GetMta(ctx, &pb.GetMtaRequest{Target: s.target.Proto(), MtaId: c.mtaID, Namespace: ns})
+	if engine.IsNotFound(err) {
+		if ns != "" {
+			return s.fail(fmt.Errorf("Multi-target app %s with namespace %s not found", c.mtaID, ns))
+		}
+		return s.fail(fmt.Errorf("Multi-target app %s not found", c.mtaID))
 	}
 	if err != nil {
 		return s.fail(err)

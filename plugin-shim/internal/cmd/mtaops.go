@@ -7,42 +7,16 @@ import (
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
-type mtaOpsOptions struct {
-	shared
-	mtaID string
-	last  int
-	all   bool
-}
-
-func parseMtaOps(args []string) (*mtaOpsOptions, error) {
-	f := newFlags("mta-ops")
-	o := &mtaOpsOptions{}
-	o.shared.register(f)
-	last := ""
-	f.fs.StringVar(&o.mtaID, "mta", "", "")
-	f.fs.StringVar(&last, "last", "", "")
-	f.fs.BoolVar(&o.all, "all", false, "")
-	if err := f.parse(args); err != nil {
-		return nil, err
-	}
-	if len(f.positional) > 0 {
-		return nil, usagef("Wrong arguments")
-	}
-	if last != "" {
-		var err error
-		if o.last, err = nonNegative("last", last); err != nil {
-			return nil, err
-		}
-	}
-	return o, nil
-}
-
-func runMtaOpsCommand(ctx context.Context, env *Env, name string, args []string) int {
-	o, err := parseMtaOps(args)
-	if err != nil {
-		return usageFailure(env, mtaOpsMeta, wantsJSON(args), err)
-	}
-	return runMtaOps(ctx, newSession(env, name, o.json), o)
+var mtaOpsCommand = command{
+	name:       cmdMtaOps,
+	helpText:   "List multi-target app operations",
+	usage:      []usageForm{{line: "[--mta] [-u] [--last] [--all] [--json]"}},
+	checkTyped: noOperands,
+	prepare: func(s *session, _ *cmdline) (int, bool) {
+		s.ui.Say("Getting multi-target app operations in org %s / space %s as %s...", s.target.OrgName, s.target.SpaceName, s.target.User)
+		return 0, false
+	},
+	run: runMtaOps,
 }
 
 type operationRecord struct {
@@ -55,16 +29,8 @@ type operationRecord struct {
 	StartedBy string `json:"started_by,omitempty"`
 }
 
-func runMtaOps(ctx context.Context, s *session, o *mtaOpsOptions) int {
-	defer s.close()
-	if err := s.loadTarget(); err != nil {
-		return s.fail(err)
-	}
-	s.ui.Say("Getting multi-target app operations in org %s / space %s as %s...", s.target.OrgName, s.target.SpaceName, s.target.User)
-	if err := s.connect(ctx, o.url); err != nil {
-		return s.fail(err)
-	}
-	ops, err := s.eng.ListOperations(ctx, &pb.ListOperationsRequest{Target: s.target.Proto(), MtaId: o.mtaID, Last: int32(o.last), All: o.all})
+func runMtaOps(ctx context.Context, s *session, c *cmdline) int {
+	ops, err := s.eng.ListOperations(ctx, &pb.ListOperationsRequest{Target: s.target.Proto(), MtaId: c.mtaID, Last: int32(c.last), All: c.all})
 	if err != nil {
 		return s.fail(err)
 	}

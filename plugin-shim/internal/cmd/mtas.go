@@ -7,27 +7,16 @@ import (
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
-type mtasOptions struct{ shared }
-
-func parseMtas(args []string) (*mtasOptions, error) {
-	f := newFlags("mtas")
-	o := &mtasOptions{}
-	o.shared.register(f)
-	if err := f.parse(args); err != nil {
-		return nil, err
-	}
-	if len(f.positional) > 0 {
-		return nil, usagef("Wrong arguments")
-	}
-	return o, nil
-}
-
-func runMtasCommand(ctx context.Context, env *Env, name string, args []string) int {
-	o, err := parseMtas(args)
-	if err != nil {
-		return usageFailure(env, mtasMeta, wantsJSON(args), err)
-	}
-	return runMtas(ctx, newSession(env, name, o.json), o)
+var mtasCommand = command{
+	name:       cmdMtas,
+	helpText:   "List all multi-target apps",
+	usage:      []usageForm{{line: "[-u] [--json]"}},
+	checkTyped: noOperands,
+	prepare: func(s *session, _ *cmdline) (int, bool) {
+		s.ui.Say("Getting multi-target apps in org %s / space %s as %s...", s.target.OrgName, s.target.SpaceName, s.target.User)
+		return 0, false
+	},
+	run: runMtas,
 }
 
 type mtaRecord struct {
@@ -36,15 +25,7 @@ type mtaRecord struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
-func runMtas(ctx context.Context, s *session, o *mtasOptions) int {
-	defer s.close()
-	if err := s.loadTarget(); err != nil {
-		return s.fail(err)
-	}
-	s.ui.Say("Getting multi-target apps in org %s / space %s as %s...", s.target.OrgName, s.target.SpaceName, s.target.User)
-	if err := s.connect(ctx, o.url); err != nil {
-		return s.fail(err)
-	}
+func runMtas(ctx context.Context, s *session, _ *cmdline) int {
 	mtas, err := s.eng.ListMtas(ctx, &pb.ListMtasRequest{Target: s.target.Proto()})
 	if err != nil {
 		return s.fail(err)
@@ -64,6 +45,14 @@ func runMtas(ctx context.Context, s *session, o *mtasOptions) int {
 	}
 	s.summary.Data = records
 	return s.end(ui.OutcomeOK, ui.ExitOK)
+}
+
+// noOperands: the command takes flags only.
+func noOperands(c *cmdline) error {
+	if len(c.positional) > 0 {
+		return usagef("Wrong arguments")
+	}
+	return nil
 }
 
 // displayVersion shows an unknown version as "?" (official plugin).

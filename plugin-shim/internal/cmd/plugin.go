@@ -21,21 +21,8 @@ import (
 // PluginName is the name users install and uninstall (`cf uninstall-plugin bg-deploy-plugin`).
 const PluginName = "bg-deploy-plugin"
 
-// command is one registered command: its metadata and how to run it.
-type command struct {
-	meta plugin.Command
-	run  func(ctx context.Context, env *Env, name string, args []string) int
-}
-
-var registry = []command{
-	{bgDeployMeta, runBgDeployCommand},
-	{deployMeta, runDeployCommand},
-	{undeployMeta, runUndeployCommand},
-	{mtasMeta, runMtasCommand},
-	{mtaMeta, runMtaCommand},
-	{mtaOpsMeta, runMtaOpsCommand},
-	{dmolMeta, runDmolCommand},
-}
+// registry lists the commands in the order `cf help` shows them.
+var registry = []*command{&bgDeployCommand, &deployCommand, &undeployCommand, &mtasCommand, &mtaCommand, &mtaOpsCommand, &dmolCommand}
 
 // Plugin implements plugin.Plugin.
 type Plugin struct {
@@ -47,7 +34,7 @@ type Plugin struct {
 func (p *Plugin) GetMetadata() plugin.PluginMetadata {
 	cmds := make([]plugin.Command, len(registry))
 	for i, c := range registry {
-		cmds[i] = c.meta
+		cmds[i] = c.metadata()
 	}
 	return plugin.PluginMetadata{
 		Name:          PluginName,
@@ -90,8 +77,8 @@ func (p *Plugin) Run(conn plugin.CliConnection, args []string) {
 // Main runs one command and returns its exit code.
 func Main(ctx context.Context, env *Env, args []string) int {
 	for _, c := range registry {
-		if args[0] == c.meta.Name || (c.meta.Alias != "" && args[0] == c.meta.Alias) {
-			return c.run(ctx, env, c.meta.Name, args[1:])
+		if args[0] == c.name || (c.alias != "" && args[0] == c.alias) {
+			return c.execute(ctx, env, args[1:])
 		}
 	}
 	fmt.Fprintf(env.Stdout, "FAILED\n'%s' is not a registered command of %s.\n", args[0], PluginName)
@@ -99,8 +86,8 @@ func Main(ctx context.Context, env *Env, args []string) int {
 }
 
 // usageFailure prints a parse or validation error the cf way and returns exit 2.
-func usageFailure(env *Env, meta plugin.Command, jsonMode bool, err error) int {
-	s := newSession(env, meta.Name, jsonMode)
+func usageFailure(env *Env, cmd *command, jsonMode bool, err error) int {
+	s := newSession(env, cmd.name, jsonMode)
 	var ue *usageError
 	if !errors.As(err, &ue) {
 		return s.fail(err)
@@ -108,7 +95,7 @@ func usageFailure(env *Env, meta plugin.Command, jsonMode bool, err error) int {
 	s.ui.Failed("Incorrect usage. " + ue.msg)
 	if !jsonMode {
 		fmt.Fprintln(env.Stdout)
-		fmt.Fprint(env.Stdout, helpText(meta))
+		fmt.Fprint(env.Stdout, helpText(cmd.metadata()))
 	}
 	s.summary.Message = "Incorrect usage. " + ue.msg
 	return s.end(ui.OutcomeUsageError, ui.ExitUsage)

@@ -1,0 +1,221 @@
+package cmd
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
+)
+
+// Command names, as the flag table lists the commands that accept a flag.
+const (
+	cmdBgDeploy = "bg-deploy"
+	cmdDeploy   = "deploy"
+	cmdUndeploy = "undeploy"
+	cmdMtas     = "mtas"
+	cmdMta      = "mta"
+	cmdMtaOps   = "mta-ops"
+	cmdDmol     = "download-mta-op-logs"
+)
+
+var (
+	deployCmds    = []string{cmdBgDeploy, cmdDeploy}
+	operationCmds = []string{cmdBgDeploy, cmdDeploy, cmdUndeploy}
+	allCmds       = []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdMtas, cmdMta, cmdMtaOps, cmdDmol}
+)
+
+// Limits from the official plugin's validator.
+const (
+	maxTimeoutSeconds = 259200
+	maxNamespaceLen   = 36
+	defaultRetries    = 3
+)
+
+// flagSpec declares one flag, once: how it is parsed, how `cf help` and the usage lines show it,
+// which commands accept it and where its value lands.
+type flagSpec struct {
+	name        string // without dashes: one letter is -x, more are --xx
+	kind        flagKind
+	placeholder string            // the value in usage lines (TIMEOUT); none for bool flags
+	def         string            // a string flag's value when not given
+	help        string            // `cf help` text, in the official plugin's words
+	helpIn      map[string]string // other words for some commands
+	commands    []string
+	sameAs      string // shares the value (and destination) of that flag: -t is --apps-start-timeout
+	// Where the value lands: the DeployOptions sent to the engine, or the shim's own settings.
+	engine func(o *pb.DeployOptions, v *flagValue) error
+	shim   func(c *cmdline, v *flagValue) error
+}
+
+// flagTable holds every flag of every command. Values are converted in this order, so when
+// several are wrong the first one here is reported (retries, timeouts, then the version rule,
+// as the official plugin checks them).
+var flagTable = []flagSpec{
+	{name: "i", kind: stringFlag, placeholder: "OPERATION_ID", commands: []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdDmol},
+		help:   "Active deploy operation ID",
+		helpIn: map[string]string{cmdUndeploy: "Active undeploy operation ID", cmdDmol: "Operation ID"},
+		shim:   func(c *cmdline, v *flagValue) error { c.id = v.raw; return nil }},
+	{name: "a", kind: stringFlag, placeholder: "ACTION", commands: operationCmds,
+		help:   "Action to perform on active deploy operation (abort, retry, resume, monitor)",
+		helpIn: map[string]string{cmdUndeploy: "Action to perform on the active undeploy operation (abort, retry, monitor)"},
+		shim:   func(c *cmdline, v *flagValue) error { c.action = v.raw; return nil }},
+	{name: "u", kind: stringFlag, placeholder: "URL", commands: allCmds,
+		help: "Deploy engine URL (HOST:PORT), by default the local engine started on demand",
+		shim: func(c *cmdline, v *flagValue) error { c.url = v.raw; return nil }},
+	{name: "json", kind: boolFlag, commands: allCmds,
+		help: "Print newline-delimited JSON events and a final summary instead of text",
+		shim: func(c *cmdline, v *flagValue) error { c.json = v.on; return nil }},
+	{name: "f", kind: boolFlag, commands: operationCmds,
+		help:   "Force deploy without confirmation for aborting conflicting processes",
+		helpIn: map[string]string{cmdUndeploy: "Force undeploy without confirmation"},
+		shim:   func(c *cmdline, v *flagValue) error { c.force = v.on; return nil }},
+	{name: "retries", kind: stringFlag, placeholder: "RETRIES", def: strconv.Itoa(defaultRetries), commands: operationCmds,
+		help: "Retry the operation N times in case a non-content error occurs (default 3)",
+		shim: func(c *cmdline, v *flagValue) (err error) { c.retries, err = nonNegative("retries", v.raw); return err }},
+	{name: "e", kind: listFlag, placeholder: "EXT_DESCRIPTOR[,...]", commands: deployCmds,
+		help: "Extension descriptors",
+		shim: func(c *cmdline, v *flagValue) error { c.extDescriptors = v.items; return nil }},
+	{name: "t", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds, sameAs: "apps-start-timeout",
+		help: "Start app timeout in seconds"},
+	{name: "apps-start-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+		help:   "Start app timeout in seconds",
+		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsStartTimeoutS })},
+	{name: "apps-stage-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+		help:   "Stage app timeout in seconds",
+		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsStageTimeoutS })},
+	{name: "apps-upload-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+		help:   "Upload app timeout in seconds",
+		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsUploadTimeoutS })},
+	{name: "apps-task-execution-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+		help:   "Task execution timeout in seconds",
+		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsTaskExecutionTimeoutS })},
+	{name: "version-rule", kind: stringFlag, placeholder: "VERSION_RULE", commands: deployCmds,
+		help: "Version rule (HIGHER, SAME_HIGHER, ALL)",
+		engine: func(o *pb.DeployOptions, v *flagValue) error {
+			switch o.VersionRule = strings.ToUpper(v.raw); o.VersionRule {
+			case "", "HIGHER", "SAME_HIGHER", "ALL":
+				return nil
+			}
+			return usagef("Invalid value for version-rule: %s. Expected one of HIGHER, SAME_HIGHER, ALL.", v.raw)
+		}},
+	{name: "namespace", kind: stringFlag, placeholder: "NAMESPACE", commands: []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdMta},
+		help: "Namespace for the MTA, applied on app names, app routes and service names",
+		helpIn: map[string]string{cmdUndeploy: "Specify the (optional) namespace the target mta is in",
+			cmdMta: "Namespace of the multi-target app"},
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Namespace = v.raw; return nil }},
+	{name: "strategy", kind: stringFlag, placeholder: "STRATEGY", def: "default", commands: []string{cmdDeploy},
+		help:   "Specify the deployment strategy when updating an mta (default, blue-green)",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Strategy = v.raw; return nil }},
+	{name: "no-start", kind: boolFlag, commands: deployCmds,
+		help:   "Do not start apps",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.NoStart = v.on; return nil }},
+	{name: "delete-services", kind: boolFlag, commands: operationCmds,
+		help:   "Recreate changed services / delete discontinued services",
+		helpIn: map[string]string{cmdUndeploy: "Delete services"},
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.DeleteServices = v.on; return nil }},
+	{name: "delete-service-keys", kind: boolFlag, commands: operationCmds,
+		help:   "Delete existing service keys and apply the new ones",
+		helpIn: map[string]string{cmdUndeploy: "Delete existing service keys"},
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.DeleteServiceKeys = v.on; return nil }},
+	{name: "keep-files", kind: boolFlag, commands: deployCmds,
+		help:   "Keep files used for deployment",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.KeepFiles = v.on; return nil }},
+	{name: "no-restart-subscribed-apps", kind: boolFlag, commands: operationCmds,
+		help:   "Do not restart subscribed apps, updated during the deployment",
+		helpIn: map[string]string{cmdUndeploy: "Do not restart subscribed apps, updated during the undeployment"},
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.NoRestartSubscribedApps = v.on; return nil }},
+	{name: "abort-on-error", kind: boolFlag, commands: operationCmds,
+		help:   "Auto-abort the process on any errors",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.AbortOnError = v.on; return nil }},
+	{name: "no-confirm", kind: boolFlag, commands: []string{cmdBgDeploy},
+		help:   "Do not require confirmation for deleting the previously deployed MTA apps",
+		engine: noConfirm},
+	{name: "skip-testing-phase", kind: boolFlag, commands: []string{cmdDeploy},
+		help:   "(STRATEGY: BLUE-GREEN) Do not require confirmation for deleting the previously deployed MTA app",
+		engine: noConfirm},
+	{name: "skip-idle-start", kind: boolFlag, commands: deployCmds,
+		help: "(STRATEGY: BLUE-GREEN) Directly start the new MTA version as 'live', skipping the 'idle' phase of the resources. Do not require further confirmation or testing before deleting the old version",
+		engine: func(o *pb.DeployOptions, v *flagValue) error {
+			if v.on {
+				o.SkipIdleStart, o.NoConfirm = true, true
+			}
+			return nil
+		}},
+	{name: "m", kind: listFlag, placeholder: "MODULE ...", commands: deployCmds,
+		help:   "Deploy list of modules which are contained in the deployment descriptor, in the current location",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Modules = v.items; return nil }},
+	{name: "r", kind: listFlag, placeholder: "RESOURCE ...", commands: deployCmds,
+		help:   "Deploy list of resources which are contained in the deployment descriptor, in the current location",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Resources = v.items; return nil }},
+	{name: "all-modules", kind: boolFlag, commands: deployCmds,
+		help:   "Deploy all modules which are contained in the deployment descriptor, in the current location",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.AllModules = v.on; return nil }},
+	{name: "all-resources", kind: boolFlag, commands: deployCmds,
+		help:   "Deploy all resources which are contained in the deployment descriptor, in the current location",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.AllResources = v.on; return nil }},
+	{name: "mta", kind: stringFlag, placeholder: "MTA", commands: []string{cmdMtaOps, cmdDmol},
+		help:   "Multi-target app ID for which to list operations",
+		helpIn: map[string]string{cmdDmol: "Multi-target app ID for which to download logs"},
+		shim:   func(c *cmdline, v *flagValue) error { c.mtaID = v.raw; return nil }},
+	{name: "last", kind: stringFlag, placeholder: "NUM", commands: []string{cmdMtaOps, cmdDmol},
+		help:   "List last NUM operations",
+		helpIn: map[string]string{cmdDmol: "Download last NUM operation logs. Used with --mta"},
+		shim: func(c *cmdline, v *flagValue) (err error) {
+			if v.raw != "" {
+				c.last, err = nonNegative("last", v.raw)
+			}
+			return err
+		}},
+	{name: "all", kind: boolFlag, commands: []string{cmdMtaOps},
+		help: "List all operations, not just the active ones",
+		shim: func(c *cmdline, v *flagValue) error { c.all = v.on; return nil }},
+	{name: "d", kind: stringFlag, placeholder: "DIRECTORY", commands: []string{cmdDmol},
+		help: "Root directory to download logs, by default the current working directory",
+		shim: func(c *cmdline, v *flagValue) error { c.dir = v.raw; return nil }},
+}
+
+// timeout lands a timeout flag (seconds, 0 to 259200) in its DeployOptions field; the error
+// names the flag as the user typed it.
+func timeout(field func(*pb.DeployOptions) *int32) func(*pb.DeployOptions, *flagValue) error {
+	return func(o *pb.DeployOptions, v *flagValue) error {
+		if v.raw == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(v.raw)
+		if err != nil || n < 0 || n > maxTimeoutSeconds {
+			return usagef("Invalid value for %s: %s. Value must be in the range 0 to %d.", v.typed, v.raw, maxTimeoutSeconds)
+		}
+		*field(o) = int32(n)
+		return nil
+	}
+}
+
+// noConfirm: the test phase (the pause before the switch) is skipped.
+func noConfirm(o *pb.DeployOptions, v *flagValue) error {
+	if v.on {
+		o.NoConfirm = true
+	}
+	return nil
+}
+
+// specNamed returns the flag named name, or nil.
+func specNamed(name string) *flagSpec {
+	for i := range flagTable {
+		if flagTable[i].name == name {
+			return &flagTable[i]
+		}
+	}
+	return nil
+}
+
+// accepts reports whether the command takes this flag.
+func (s *flagSpec) accepts(command string) bool { return slices.Contains(s.commands, command) }
+
+// helpFor is the flag's `cf help` text for the command.
+func (s *flagSpec) helpFor(command string) string {
+	if h, ok := s.helpIn[command]; ok {
+		return h
+	}
+	return s.help
+}
