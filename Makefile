@@ -11,7 +11,7 @@ WORK := $(ROOT)/.work
 GO_SRC := $(shell find plugin-shim -name '*.go' -not -path '*/internal/gen/*' 2>/dev/null)
 PY_SRC := $(shell find pyservice/bgdeploy -name '*.py' -not -path '*/v1/*' 2>/dev/null)
 
-.PHONY: all build demo test test-go test-py test-e2e lint bench clean deps-debian
+.PHONY: all build demo test test-go test-py test-e2e lint check-structure bench clean deps-debian
 
 all: build
 
@@ -48,6 +48,9 @@ deps-debian:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 # -- checks -----------------------------------------------------------------------------------------
+check-structure: $(VENV)/.installed
+	$(PY) tests/structure/check.py
+
 lint: build
 	$(VENV)/bin/ruff check pyservice tests --config pyservice/pyproject.toml
 	cd plugin-shim && test -z "$$(gofmt -l $$(find . -name '*.go' -not -path './internal/gen/*'))" && go vet ./...
@@ -62,9 +65,9 @@ test-e2e: build deps-debian
 	PYTHONPATH=tests $(PY) -m pytest -q tests/e2e
 
 test: build deps-debian
-	$(MAKE) lint
+	$(MAKE) lint check-structure
 	cd plugin-shim && go test ./...
-	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/sim_tests tests/e2e
+	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider --durations=10 tests/unit tests/structure tests/sim_tests tests/e2e
 
 demo: build
 	PYTHONPATH=tests $(PY) tests/demo.py

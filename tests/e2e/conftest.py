@@ -1,4 +1,6 @@
-"""End-to-end fixtures: a fresh simulator and a fresh cf home (logged in, plugin installed) per test."""
+"""End-to-end fixtures: one simulator per session, reset before every test (users, org, space, domains and
+its start-up config come back; everything the test created goes), and a fresh cf home (logged in, plugin
+installed) per test."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ccsim.launcher import start_simulator
+from ccsim.launcher import SimHandle, start_simulator
 from e2e.cfcli import ROOT, Cf
 
 WORK = ROOT / ".work"
@@ -16,13 +18,21 @@ SAMPLE_V1 = WORK / "sample-v1.mtar"
 SAMPLE_V2 = WORK / "sample-v2.mtar"
 
 
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[object]:
-    handle = start_simulator(tmp_path / "sim", staging_s=0.2, start_s=0.1, route_propagation_s=0.5)
+@pytest.fixture(scope="session")
+def sim_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimHandle]:
+    handle = start_simulator(tmp_path_factory.mktemp("ccsim"), staging_s=0.2, start_s=0.1, route_propagation_s=0.5)
     try:
         yield handle
     finally:
         handle.stop()
+
+
+@pytest.fixture
+def sim(sim_session: SimHandle) -> SimHandle:
+    if not sim_session.alive():
+        pytest.fail("the simulator died (see its ccsim.log)", pytrace=False)
+    sim_session.reset()
+    return sim_session
 
 
 @pytest.fixture
