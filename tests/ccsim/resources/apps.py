@@ -225,7 +225,6 @@ def _require_droplet(app: Resource) -> None:
 
 
 def _start(req: Req, app: Resource) -> None:
-    quotas.check_start(req.sim, app)
     app["state"] = "STARTED"
     req.sim.store.touch(app)
     req.sim.runner.sync_app(app)
@@ -236,6 +235,7 @@ def start_app(req: Req) -> Resource:
     app = get_app(req, req.params["guid"])
     _require_droplet(app)
     get_app(req, app["guid"], manage=True)
+    quotas.check_start(req.sim, app)
     _start(req, app)
     return present_app(req, app)
 
