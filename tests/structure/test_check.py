@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import check  # noqa: E402
+import check
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:
