@@ -11,7 +11,7 @@ WORK := $(ROOT)/.work
 GO_SRC := $(shell find plugin-shim -name '*.go' -not -path '*/internal/gen/*' 2>/dev/null)
 PY_SRC := $(shell find pyservice/bgdeploy -name '*.py' -not -path '*/v1/*' 2>/dev/null)
 
-.PHONY: all build demo test test-go test-py test-e2e lint check-structure bench clean deps-debian
+.PHONY: all build demo test test-go test-py test-e2e lint check-structure bench soak clean deps-debian
 
 all: build
 
@@ -71,6 +71,11 @@ test: build deps-debian
 
 demo: build
 	PYTHONPATH=tests $(PY) tests/demo.py
+
+# Long sweeps: every kill point of the sweep and 20 faulted cycles (make test runs samples of both).
+soak: build deps-debian
+	KILLPOINTS=all SOAK_CYCLES=20 PYTHONPATH=tests $(PY) -m pytest -q -s -p no:cacheprovider \
+	  tests/e2e/test_killpoints.py tests/e2e/test_fault_soak.py
 
 bench: build
 	PYTHONPATH=tests $(PY) tests/bench/bench.py

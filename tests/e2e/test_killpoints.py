@@ -41,8 +41,8 @@ def live_routes(sim: Any) -> dict[str, list[str]]:
     return normalized(sim.state())["routes"]
 
 
-def deploy_to_pause(cf: Cf) -> str:
-    res = cf("bg-deploy", str(SAMPLE_V2), "--json")
+def deploy_to_pause(cf: Cf, archive: Any = SAMPLE_V2, *args: str) -> str:
+    res = cf("bg-deploy", str(archive), "--json", *args)
     assert res.code == 0 and '"outcome":"action_required"' in res.out.replace(" ", ""), res.text
     return first_json(res.out, "operation_id")
 

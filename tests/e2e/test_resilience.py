@@ -96,3 +96,30 @@ def test_flaky_cloud_controller_is_absorbed_by_client_retries(sim, cf) -> None:
     assert res.code == 0, res.text
     assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
     assert_clean(sim.state(), {"web-blue", "api-blue"})
+
+
+def test_abort_while_staging_stops_the_runner_before_the_new_deploy_writes(sim, cf) -> None:
+    """`-f` aborts the operation that is staging; once the abort returned, the aborted runner writes
+    nothing more (every CC request carries its operation's id in X-Vcap-Request-Id)."""
+    assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    sim.config(staging_s=4.0)
+    since = max(r["seq"] for r in sim.requests())
+    first = cf.popen("bg-deploy", str(SAMPLE_V2))
+    deadline = time.monotonic() + 60
+    while not (builds := [r for r in sim.requests(since) if r["method"] == "POST" and r["path"] == "/v3/builds"]):
+        assert time.monotonic() < deadline, "staging never started"
+        time.sleep(0.05)
+    old = re.search(r"bgdeploy-(\d+)::", builds[0]["request_id"]).group(1)
+    sim.config(staging_s=0.2)
+    res = cf("bg-deploy", str(SAMPLE_V2), "-f")
+    assert res.code == 0, res.text
+    first.communicate(timeout=60)
+    new = paused_id(res.out)
+    log = sim.requests()
+    first_new = min(r["seq"] for r in log if r.get("request_id", "").startswith(f"bgdeploy-{new}::"))
+    late = [f"{r['method']} {r['path']}" for r in log if r["seq"] > first_new
+            and r.get("request_id", "").startswith(f"bgdeploy-{old}::") and r["method"] != "GET"]
+    assert late == [], late
+    ops = cf("mta-ops", "--all").out
+    assert re.search(rf"{old}\s.*ABORTED", ops), ops
+    assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")

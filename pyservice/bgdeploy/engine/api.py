@@ -177,7 +177,8 @@ class Engine:
         self.workers.launch(op.id, lambda: self._run(op.id, aborted))
 
     def _context(self, op: OperationRecord, aborted: threading.Event) -> StepContext:
-        cc = self.cc_factory(op.api_endpoint, self.tokens(op.id), verify=not op.skip_ssl, stopped=aborted.is_set)
+        cc = self.cc_factory(op.api_endpoint, self.tokens(op.id), verify=not op.skip_ssl, stopped=aborted.is_set,
+                             request_tag=f"bgdeploy-{op.id}")
         archive = self.store.get_file(op.archive_id) if op.archive_id else None
         models = {phase: from_plain(DeploymentModel, m) for phase, m in self.store.models(op.id).items()}
         return StepContext(

@@ -126,8 +126,10 @@ def engine_for(world: World) -> tuple[object, object]:
     from bgdeploy.engine.api import Engine
     from bgdeploy.engine.operations import Target
 
-    def cc_factory(api: str, tokens: object, *, verify: bool = True, stopped: object = None) -> CloudController:
-        return CloudController(api, tokens, verify=verify, stopped=stopped, adapter=world.sim.adapter())  # type: ignore[arg-type]
+    def cc_factory(api: str, tokens: object, *, verify: bool = True, stopped: object = None,
+                   request_tag: str = "") -> CloudController:
+        return CloudController(api, tokens, verify=verify, stopped=stopped, adapter=world.sim.adapter(),  # type: ignore[arg-type]
+                               request_tag=request_tag)
 
     engine = Engine(world.store, world.settings, clock=world.clock, cc_factory=cc_factory)
     target = Target(world.sim.api_url, False, world.org["guid"], "org", world.space["guid"], "space", "admin")
