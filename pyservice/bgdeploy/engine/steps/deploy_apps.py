@@ -156,8 +156,12 @@ class DeployOne:
         self._go("routes")
 
     def stage_routes(self) -> None:
-        if map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True):
-            self.work.started = True  # routers must learn the new routes
+        def routers_must_learn() -> None:  # saved before the route writes, so a crash cannot lose it
+            self.work.started = True
+            self.ctx.save()
+
+        map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True,
+                   before_change=routers_must_learn)
         self._go("start")
 
     def stage_start(self) -> None:
