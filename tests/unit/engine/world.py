@@ -105,6 +105,15 @@ class World:
             self.clock.wait(ctx.aborted, result.until - self.clock.now())
         raise AssertionError(f"{step.name} still waiting after {rounds} rounds")
 
+    def run_advance(self, item: object, *, rounds: int = 2000) -> None:
+        """Advance one work item (`.advance()` returns when to call again, or None) until it is done."""
+        for _ in range(rounds):
+            again = item.advance()  # type: ignore[attr-defined]
+            if again is None:
+                return None
+            self.clock.wait(threading.Event(), again - self.clock.now())
+        raise AssertionError(f"still waiting after {rounds} rounds")
+
     def messages(self, ctx: StepContext) -> list[str]:
         return [e.text for e in self.store.events(ctx.op.id) if e.level != "DEBUG"]
 
