@@ -76,6 +76,9 @@ def killed(sim: Any, cf: Cf, args: list[str], k: int, mode: str) -> None:
 
 
 def sweep_points(total: int, phase: int) -> list[tuple[int, str]]:
+    if only := os.environ.get("KILLPOINT"):  # e.g. resume:15:before_response, to look at one point again
+        name, k, mode = only.split(":")
+        return [(int(k), mode)] if ("deploy", "resume")[phase] == name else []
     if os.environ.get("KILLPOINTS") == "all":
         return [(k, mode) for k in range(1, total + 1) for mode in MODES]
     stride = int(os.environ.get("KILLPOINT_STRIDE", "5"))

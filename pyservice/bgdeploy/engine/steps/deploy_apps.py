@@ -71,7 +71,8 @@ class DeployOne:
             except BgDeployError:
                 if stage in REDO_FROM:  # a failed build or start: a retry makes a new one
                     self._go(REDO_FROM[stage])
-                    self.work.restart = self.work.restart or stage == "running"
+                    if stage == "running":  # it was started: the retry restarts its (crashed) instances
+                        self.work.restart, self.work.app_state = True, "STARTED"
                     self.ctx.save()
                 raise
             self.ctx.save()
