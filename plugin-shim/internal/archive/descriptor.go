@@ -77,6 +77,9 @@ func readDescriptor(t *tree, dir string) (*descriptor, error) {
 		if err != nil {
 			return nil, &fieldError{file: name, msg: err.Error()}
 		}
+		if !info.Mode().IsRegular() {
+			return nil, &fieldError{file: name, msg: "is not a regular file"}
+		}
 		raw, err := t.read(real, maxDescriptorBytes)
 		if err != nil {
 			return nil, &fieldError{file: name, msg: err.Error()}

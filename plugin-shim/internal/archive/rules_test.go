@@ -273,3 +273,28 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+func TestDescriptorItselfMustBeInside(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "dir")
+	files(t, base, map[string]string{"elsewhere/mtad.yaml": "ID: m\n"})
+	symlink(t, "../elsewhere/mtad.yaml", filepath.Join(dir, "mtad.yaml"))
+	_, err := Build(dir, nil, nil)
+	if err == nil || err.Error() != `mtad.yaml: "mtad.yaml" is a symlink to "../elsewhere/mtad.yaml", outside the deployed directory` {
+		t.Fatalf("%v", err)
+	}
+	os.Remove(filepath.Join(dir, "mtad.yaml"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "mtad.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(dir, nil, nil); err == nil || err.Error() != "mtad.yaml: is not a regular file" {
+		t.Fatalf("%v", err)
+	}
+	// A link to a descriptor inside the directory is followed.
+	os.Remove(filepath.Join(dir, "mtad.yaml"))
+	files(t, dir, map[string]string{"descriptors/prod.yaml": "ID: linked\n"})
+	symlink(t, "descriptors/prod.yaml", filepath.Join(dir, "mtad.yaml"))
+	if res, err := Build(dir, nil, nil); err != nil || res.MtaID != "linked" {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
