@@ -7,6 +7,7 @@ TOOLS := $(ROOT)/.tools/bin
 CF := $(TOOLS)/cf
 CF_VERSION := 8.18.3
 PLUGIN := $(ROOT)/plugin-shim/bin/bg-deploy-plugin
+MTAR_BUILD := $(TOOLS)/mtar-build
 WORK := $(ROOT)/.work
 GO_SRC := $(shell find plugin-shim -name '*.go' -not -path '*/internal/gen/*' 2>/dev/null)
 PY_SRC := $(shell find pyservice/bgdeploy -name '*.py' -not -path '*/v1/*' 2>/dev/null)
@@ -15,7 +16,7 @@ PY_SRC := $(shell find pyservice/bgdeploy -name '*.py' -not -path '*/v1/*' 2>/de
 
 all: build
 
-build: $(VENV)/.installed $(CF) stubs $(PLUGIN) sample
+build: $(VENV)/.installed $(CF) stubs $(PLUGIN) $(MTAR_BUILD) sample
 
 # -- Python: one venv with the engine (editable) and the test tools ---------------------------------
 $(VENV)/.installed: pyservice/pyproject.toml tests/requirements.txt
@@ -37,6 +38,11 @@ $(STUBS) &: proto/bgdeploy/v1/deployer.proto proto/generate.sh $(VENV)/.installe
 
 $(PLUGIN): $(STUBS) $(GO_SRC) plugin-shim/go.mod
 	cd plugin-shim && go build -ldflags "-X main.engineCommand=$(VENV)/bin/bgdeploy-engine -X main.version=0.1.0" -o $(PLUGIN) .
+
+# The plugin's archive builder as a command, for the Python tests that build archives from directories.
+$(MTAR_BUILD): $(GO_SRC) plugin-shim/go.mod
+	mkdir -p $(TOOLS)
+	cd plugin-shim && go build -o $(MTAR_BUILD) ./cmd/mtar-build
 
 sample: $(WORK)/sample-v1.mtar $(WORK)/sample-v2.mtar
 $(WORK)/sample-%.mtar: tests/sample/build.py tests/sample/mtad.yaml tests/sample/app_server.py

@@ -1,8 +1,8 @@
 """MTA archives and descriptors: read, merge, resolve into a DeploymentModel (see model.py).
+Archives are built from directories by the plugin (plugin-shim/internal/archive), never here.
 
 The engine calls:
     open_archive(path) -> MtaArchive                 archive.py (context manager; streaming module bits)
-    build_archive_from_directory(directory, out)     directory.py (deploying `./`)
     load_descriptor(text, file_name) -> Descriptor   descriptor.py / schema.py (YAML with limits and lines)
     load_extension(text, file_name) -> ExtensionDescriptor
     resolve(descriptor, extensions, ctx, phase, *, selected_modules, selected_resources, archive) -> model
@@ -24,7 +24,6 @@ Knowingly not supported (the engine says so):
 
 from .archive import MtaArchive, open_archive
 from .descriptor import Descriptor, ExtensionDescriptor
-from .directory import build_archive_from_directory
 from .loader import load_descriptor, load_extension
 from .resolve import resolve
 from .versions import check_version_rule
@@ -33,7 +32,6 @@ __all__ = [
     "Descriptor",
     "ExtensionDescriptor",
     "MtaArchive",
-    "build_archive_from_directory",
     "check_version_rule",
     "load_descriptor",
     "load_extension",
