@@ -3,13 +3,15 @@ stage a crash or retry continues from."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bgdeploy.engine.plan import COLORS, DeploymentPlan
 from bgdeploy.engine.step import DONE
 from bgdeploy.engine.steps.deploy_apps import DeployApps, DeployOne, work_of
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
-from bgdeploy.errors import CloudControllerError
+from bgdeploy.errors import CloudControllerError, InfrastructureError
 
 from .world import World
 
@@ -102,3 +104,28 @@ def test_an_upload_whose_answer_was_lost_is_not_sent_again(world: World) -> None
     uploads = [r for r in world.sim.requests() if r["path"].endswith("/upload")]
     assert len(uploads) == 2  # one per app: the lost answers were recognised by the package state
     assert {a["state"] for a in world.sim.state()["apps"]} == {"STARTED"}
+
+
+def test_a_crashed_start_is_retried_with_a_restart(world: World) -> None:
+    ctx = world.context("1.0.0", plan=first_deploy_plan())
+    world.run(CreateOrUpdateServices(), ctx)
+    one = DeployOne(ctx, ctx.model("live").app("api"), "live")
+    for _ in range(500):
+        one.advance()
+        if one.work.stage == "running":
+            break
+        world.clock.wait(ctx.aborted, 0.05)
+    runner = world.sim.sim.runner
+    deadline = time.monotonic() + 10
+    while not (procs := [i.proc for live in runner.instances.values() for i in live if i.proc]):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    procs[0].kill()
+    with pytest.raises(InfrastructureError, match='"api-blue" crashed while starting'):
+        world.run_advance(one)
+    assert one.work.stage == "start" and one.work.restart
+    world.run_advance(DeployOne(ctx, ctx.model("live").app("api"), "live"))
+    assert any(w.endswith("/actions/restart") for w in world.sim.mutations())
+    api = world.app("api-blue")
+    assert api is not None and api["state"] == "STARTED"
+    assert [i["state"] for i in world.sim.state()["instances"] if i["app_guid"] == api["guid"]] == ["RUNNING"]
