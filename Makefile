@@ -50,7 +50,7 @@ DIST_TARGETS := linux/amd64/linux64 linux/arm64/linuxarm64 darwin/amd64/osx-amd6
 
 dist: $(DIST)/list $(DIST)/.engine
 
-$(DIST)/list: $(STUBS) $(GO_SRC) plugin-shim/go.mod $(VERSION_PY)
+$(DIST)/list: $(STUBS) $(filter-out %_test.go,$(GO_SRC)) plugin-shim/go.mod $(VERSION_PY)
 	mkdir -p $(DIST)
 	printf '%s\n' $(DIST_TARGETS) | tr / ' ' | xargs -P 3 -L 1 sh -c 'cd plugin-shim && CGO_ENABLED=0 GOOS=$$0 GOARCH=$$1 \
 	  go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(DIST)/bg-deploy.$$2 .'
@@ -60,7 +60,7 @@ repo-index:
 	cd plugin-shim && go run ./tools/pluginrepo -dir $(DIST) -url $(DIST_URL) -version $(VERSION)
 
 $(DIST)/.engine: $(STUBS) $(PY_SRC) pyservice/pyproject.toml $(VENV)/.installed
-	mkdir -p $(DIST)
+	mkdir -p $(DIST) $(WORK)
 	rm -f $(DIST)/bgdeploy-*.whl $(DIST)/bgdeploy-*.tar.gz
 	$(PY) -m build --no-isolation --outdir $(DIST) pyservice > $(WORK)/build-engine.log
 	touch $@

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -204,7 +203,7 @@ func TestLocalEngineStartedOnDemand(t *testing.T) {
 	defer c.Close()
 	t.Cleanup(func() {
 		if pid, err := strconv.Atoi(readFile(filepath.Join(ep.StateDir, "fake.pid"))); err == nil {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killProcess(pid)
 		}
 	})
 	if _, err := c.GetOperation(context.Background(), &pb.GetOperationRequest{OperationId: "1"}); err != nil {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -101,7 +100,7 @@ func fakePid(ep Endpoint) int {
 
 func killFake(ep Endpoint) {
 	if pid := fakePid(ep); pid > 0 {
-		syscall.Kill(pid, syscall.SIGKILL)
+		killProcess(pid)
 	}
 }
 
@@ -173,4 +172,10 @@ func (e Endpoint) mustCreds(t *testing.T) grpc.DialOption {
 		t.Fatal(err)
 	}
 	return grpc.WithTransportCredentials(creds)
+}
+
+func killProcess(pid int) {
+	if p, err := os.FindProcess(pid); err == nil {
+		p.Kill()
+	}
 }
