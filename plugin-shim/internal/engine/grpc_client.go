@@ -38,7 +38,11 @@ type grpcClient struct {
 // serves the revision of the contract this shim needs (version.go), and returns a Client that
 // sends the token from tokens on every call.
 func New(ctx context.Context, ep Endpoint, tokens TokenSource) (Client, error) {
-	conn, err := dial(ep)
+	opts, err := ep.dialOptions()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(ep.Target(), opts...)
 	if err != nil {
 		return nil, &UnreachableError{Address: ep.Display(), LogPath: ep.LogPath(), Cause: err}
 	}
@@ -60,8 +64,8 @@ func New(ctx context.Context, ep Endpoint, tokens TokenSource) (Client, error) {
 	return c, nil
 }
 
-// dial opens a connection (lazily: nothing is sent yet) to the engine at ep.
-func dial(ep Endpoint) (*grpc.ClientConn, error) {
+// dialOptions say how to reach the engine at ep (grpc.NewClient connects lazily).
+func (ep Endpoint) dialOptions() ([]grpc.DialOption, error) {
 	opts := ep.localDialOptions()
 	if !ep.Local() {
 		creds, err := ep.transportCredentials()
@@ -70,14 +74,14 @@ func dial(ep Endpoint) (*grpc.ClientConn, error) {
 		}
 		opts = []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	}
-	return grpc.NewClient(ep.Target(), append(opts,
+	return append(opts,
 		// Reconnect quickly to a local engine that was just (re)started.
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
 			MinConnectTimeout: 5 * time.Second,
 		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
-	)...)
+	), nil
 }
 
 func (c *grpcClient) Close() error { return c.conn.Close() }
