@@ -6,6 +6,7 @@ Usage errors print `FAILED` / `Incorrect usage. <reason>` and the command's help
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -186,25 +187,25 @@ def build_fake_multiapps(tmp_path: Path) -> Path:
 
 def test_install_next_to_the_official_plugin_fails_cleanly(sim, cf, tmp_path: Path) -> None:
     fake = build_fake_multiapps(tmp_path)
-    cf("uninstall-plugin", "bg-deploy-plugin", check=True)
+    cf("uninstall-plugin", "bg-deploy", check=True)
     res = cf("install-plugin", "-f", str(fake))
     assert res.code == 0 and "Plugin multiapps 3.11.1 successfully installed." in res.out, res.text
 
     res = cf("install-plugin", "-f", str(PLUGIN))
     assert res.code == 1, res.text
     assert "FAILED" in res.out
-    assert ("Plugin bg-deploy-plugin v0.1.0 could not be installed as it contains commands with names that are "
+    assert ("Plugin bg-deploy v0.1.0 could not be installed as it contains commands with names that are "
             "already used: bg-deploy, deploy.") in res.err, res.text
     # Nothing of ours was half-installed: multiapps keeps its commands, ours are not registered.
     plugins = cf("plugins", check=True).out
-    assert "bg-deploy-plugin" not in plugins and "multiapps" in plugins
+    assert not re.search(r"^bg-deploy\s", plugins, re.M) and "multiapps" in plugins
     assert "'mtas' is not a registered command" in cf("mtas").text
-    assert not (cf.home / ".cf" / "plugins" / "bg-deploy-plugin").exists()
+    assert not (cf.home / ".cf" / "plugins" / "bg-deploy").exists()
 
     # After removing the official plugin, ours installs.
     cf("uninstall-plugin", "multiapps", check=True)
     res = cf("install-plugin", "-f", str(PLUGIN))
-    assert res.code == 0 and "Plugin bg-deploy-plugin 0.1.0 successfully installed." in res.out, res.text
+    assert res.code == 0 and "Plugin bg-deploy 0.1.0 successfully installed." in res.out, res.text
 
     # The other way round fails the same way.
     res = cf("install-plugin", "-f", str(fake))

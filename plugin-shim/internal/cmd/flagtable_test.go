@@ -96,11 +96,11 @@ func TestUsageLinesShowExactlyTheOptions(t *testing.T) {
 
 func TestUsageShowsPlaceholders(t *testing.T) {
 	got := mtaOpsCommand.metadata().UsageDetails.Usage
-	if want := "cf mta-ops [--mta MTA] [-u URL] [--last NUM] [--all] [--json]"; got != want {
+	if want := "cf mta-ops [--mta MTA] [-u URL] [--last NUM] [--all] [--json] [--yes]"; got != want {
 		t.Fatalf("usage\n got: %q\nwant: %q", got, want)
 	}
 	got = dmolCommand.usageText()
-	if want := "cf download-mta-op-logs -i OPERATION_ID [-d DIRECTORY] [-u URL] [--json]\n\n   cf download-mta-op-logs --mta MTA [--last NUM] [-d DIRECTORY] [-u URL] [--json]"; got != want {
+	if want := "cf download-mta-op-logs -i OPERATION_ID [-d DIRECTORY] [-u URL] [--json] [--yes]\n\n   cf download-mta-op-logs --mta MTA [--last NUM] [-d DIRECTORY] [-u URL] [--json]"; got != want {
 		t.Fatalf("usage\n got: %q\nwant: %q", got, want)
 	}
 }

@@ -17,7 +17,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from bgdeploy.engine.api import Engine
 from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.server import info
 from bgdeploy.server.files import FileStore
+from bgdeploy.server.local_secret import LocalSecretInterceptor, read_secret
 from bgdeploy.server.servicer import Activity, DeployerService
 from bgdeploy.store import open_store
 from bgdeploy.v1 import deployer_pb2_grpc as pb_grpc
@@ -26,9 +28,10 @@ log = logging.getLogger("bgdeploy")
 
 
 def create_server(engine: Engine, files: FileStore, activity: Activity, listen: str,
-                  tls: tuple[bytes, bytes] | None = None) -> tuple[grpc.Server, int]:
+                  tls: tuple[bytes, bytes] | None = None,
+                  interceptors: list[grpc.ServerInterceptor] | None = None) -> tuple[grpc.Server, int]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="rpc"),
-                         options=[("grpc.max_receive_message_length", 8 << 20)])
+                         interceptors=interceptors or [], options=[("grpc.max_receive_message_length", 8 << 20)])
     pb_grpc.add_DeployerServicer_to_server(DeployerService(engine, files, activity), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -57,6 +60,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                        default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "16")),
                        help="modules of one wave deployed at once (1: one after another)")
     serve.add_argument("--port-file", default="", help="write the bound TCP port here when ready")
+    serve.add_argument("--local-secret-file", default="",
+                       help="a local engine on loopback TCP: refuse calls without the secret in this file")
     return parser.parse_args(argv)
 
 
@@ -80,25 +85,29 @@ def main(argv: list[str] | None = None) -> int:
         tls = (Path(args.tls_cert).read_bytes(), Path(args.tls_key).read_bytes())
     listen = args.listen
     sock_path = listen[len("unix://"):] if listen.startswith("unix://") else ""
+    local = bool(sock_path or args.local_secret_file)  # a per-user engine, on a socket or loopback TCP
     if args.idle_exit_seconds is None:
         # A local engine is started on demand by the plugin, so it may go away when nobody needs it.
-        args.idle_exit_seconds = float(os.environ.get("BGDEPLOY_IDLE_EXIT_SECONDS", 1800 if sock_path else 0))
+        args.idle_exit_seconds = float(os.environ.get("BGDEPLOY_IDLE_EXIT_SECONDS", 1800 if local else 0))
+    interceptors = [LocalSecretInterceptor(read_secret(args.local_secret_file))] if args.local_secret_file else []
+    stop = threading.Event()
     if sock_path and os.path.exists(sock_path):
         os.unlink(sock_path)  # a stale socket from a crashed engine
     old_umask = os.umask(0o177) if sock_path else None
     try:
-        server, port = create_server(engine, files, activity, listen, tls)
+        server, port = create_server(engine, files, activity, listen, tls, interceptors)
+        info.add_to_server(server, local=local, on_shutdown=stop.set)
         server.start()
     finally:
         if old_umask is not None:
             os.umask(old_umask)
     if sock_path:
         os.chmod(sock_path, 0o600)
-    if args.port_file:
-        Path(args.port_file).write_text(str(port))
+    if args.port_file:  # written whole, then renamed: a reader never sees half a number
+        Path(f"{args.port_file}.tmp").write_text(str(port))
+        os.replace(f"{args.port_file}.tmp", args.port_file)
     log.info("engine serving on %s (port %s), state in %s", listen, port, database.split("@")[-1])
 
-    stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     while not stop.wait(1.0):
