@@ -51,6 +51,7 @@ class AppWork:
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
     wait_since: float = 0.0
     polls: int = 0
+    hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
 
 
 @dataclass

@@ -134,3 +134,24 @@ def test_plain_deploy_runs_the_deploy_phases(world: World) -> None:
                                   "deploy.application.before-start"))
     deploy(world, "1.0.0", scheme="plain", process_type="DEPLOY")
     assert events(world) == ["task:warm@web", "start@web", "task:migrate@web"]
+
+
+def test_stop_hooks_of_the_new_app_run_around_the_resume_stop_only(world: World) -> None:
+    """A new app is never stopped in the idle phase: its after-stop.idle hook waits for the resume's stop."""
+    use(world, DESCRIPTOR.replace('''      - name: unmap''', '''      - name: idle-stop
+        type: task
+        phases: [blue-green.application.before-stop.idle]
+        parameters: {command: "echo before"}
+      - name: idle-stopped
+        type: task
+        phases: [blue-green.application.after-stop.idle]
+        parameters: {command: "echo after"}
+      - name: unmap'''))
+    deploy(world, "1.0.0")
+    before = len(events(world))
+    deploy(world, "2.0.0", until="map-live-routes")
+    assert events(world)[before:] == [
+        "task:warm@web-green", "start@web-green", "task:migrate@web-green",  # idle phase: no stop hooks
+        "task:idle-stop@web-green", "stop@web-green", "task:idle-stopped@web-green",  # resume: a real stop
+        "task:warm@web-green", "start@web-green",  # then before-start.live and the live start
+    ]

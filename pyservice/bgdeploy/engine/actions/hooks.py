@@ -45,7 +45,11 @@ def stop_with_hooks(ctx: StepContext, work: AppWork, spec: AppSpec, before: Phas
         if again is not None:
             return again
         ctx.log.info(msg.STOPPING_APP.format(app=work.name), app=work.name, module=spec.module)
+        work.hook_stop = True  # before the stop: a crash right after it still runs the after-stop hooks
+        ctx.save()
         cc_apps.stop(ctx.cc, work.guid)
         work.app_state = "STOPPED"
         ctx.save()
+    if not work.hook_stop:  # nothing was stopped (a new app, or one stopped already)
+        return None
     return run_hooks(ctx, spec, work.guid, work.name, after)
