@@ -4,6 +4,7 @@ Also the corpus example ../shared/mta-examples/hooks, deployed as its README and
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import textwrap
@@ -99,6 +100,8 @@ def test_hooks_and_tasks_in_the_official_order_and_a_failing_hook_retried(sim, c
     assert ('Execution of task "drain-task" on application "web-blue" failed: task state FAILED '
             "(APP/TASK/drain-task: Exited with status 1)") in res.text
     assert f"cf bg-deploy -i {op.group(1)} -a retry" in res.text
+    ops = cf("mta-ops").out
+    assert re.search(rf"^{op.group(1)}\s.*ERROR", ops, re.M), ops
     assert app_guids(sim).keys() == {"web-blue", "web-green"}  # both still there, blue not stopped
     out += res.out
 
@@ -152,6 +155,10 @@ def test_dependency_aware_stop_order(sim, cf, tmp_path: Path) -> None:
     assert res.code == 0, res.text
     stops = [e for e in lifecycle(sim, since, names) if e.startswith("stop@")]
     assert stops == ["stop@worker-blue", "stop@web-blue", "stop@db-api-blue"]  # consumers first
+    # ... each once the instances of the one before are down (their stats are read in between)
+    log = [(r["method"], r["path"]) for r in sim.requests(since)]
+    at = [i for i, (m, p) in enumerate(log) if m == "POST" and p.endswith("/actions/stop")]
+    assert all(any(p.endswith("/stats") for _, p in log[a:b]) for a, b in itertools.pairwise(at))
 
 
 def test_the_corpus_hooks_example(sim, cf, tmp_path: Path) -> None:
