@@ -5,7 +5,7 @@
     sim.mutations()   # the mutating requests the engine sent, in order
 
 Requests go through the same endpoint handlers, strict validation, auth and API faults (latency, 502/503,
-resets, lost answers) as over HTTP; the app runner still runs instances as processes (with `start_s` of 0 they run in
+resets) as over HTTP; the app runner still runs instances as processes (with `start_s` of 0 they run in
 tens of milliseconds). `settle()` waits until the simulator's timed transitions (staging, jobs) are done.
 """
 
@@ -121,9 +121,9 @@ class _Adapter(BaseAdapter):
                 resp = Resp(err.status, err.body())
             except Exception:  # a simulator bug: fail the test loudly
                 raise AssertionError(f"ccsim handler failed: {method} {path}\n{traceback.format_exc()}") from None
-        if decision.lost and not decision.status:  # processed; the answer is lost and the gateway answers instead
-            sim.log_request({**entry, "status": 502, "fault": True, "lost_status": resp.status})
-            return _response(request, Resp(502, errors.gateway_error().body()))
+        if decision.lost and resp.status < 500:  # processed; the answer is lost, the gateway answers instead
+            entry.update(fault=True, lost_status=resp.status)
+            resp = Resp(502, errors.gateway_error().body())
         sim.log_request({**entry, "status": resp.status})
         return _response(request, resp)
 
