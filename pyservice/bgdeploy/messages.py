@@ -54,3 +54,15 @@ TOKEN_EXPIRED = ('The access token expired while the operation ran without the c
 ENGINE_RESTARTED = ('The deploy engine restarted while the operation was running. '
                     'Use "cf bg-deploy -i {id} -a retry" to continue it.')
 UNDEPLOYING_MTA = 'Undeploying multi-target app "{id}"...'
+
+EXECUTING_HOOK = 'Executing hook "{hook}"'
+EXECUTING_TASK = 'Executing task "{task}" on application "{app}"...'
+CANCELING_TASK = 'Canceling task "{task}" on application "{app}"...'
+TASK_FAILED = 'Execution of task "{task}" on application "{app}" failed: task state {state} ({reason})'
+TASK_TIMED_OUT = 'Execution of task "{task}" on application "{app}" did not finish within {seconds} seconds'
+INCREMENTAL_UPDATE = 'Starting incremental application instance update for "{app}"...'
+INCREMENTAL_STANDARD = ('Due to missing productive deployed application of module "{module}", the new '
+                        "application will be scaled in standard way")
+SCALING_APP = 'Scaling application "{app}" to "{instances}" instances...'
+SCALING_DOWN_NEW = 'Scaling down new application: "{app}" to one instance'
+SCALING_UP_OLD = 'Scaling up old application: "{app}" to {instances} instances'

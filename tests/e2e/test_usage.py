@@ -28,7 +28,8 @@ COMMANDS = {
 DEPLOY_FLAGS = ["-e", "-t", "--apps-start-timeout", "--apps-stage-timeout", "--apps-upload-timeout",
                 "--apps-task-execution-timeout", "--version-rule", "-f", "--retries", "--no-start", "--namespace",
                 "--delete-services", "--delete-service-keys", "--keep-files", "--no-restart-subscribed-apps",
-                "--abort-on-error", "--skip-idle-start", "-m", "-r", "-i", "-a", "-u", "--json"]
+                "--abort-on-error", "--skip-idle-start", "-m", "-r", "-i", "-a", "-u", "--json", "--strategy",
+                "--dependency-aware-stop-order"]
 
 # (arguments, the reason after "Incorrect usage. ", command whose help follows)
 USAGE_ERRORS = [
@@ -52,11 +53,14 @@ USAGE_ERRORS = [
      "Invalid value for retries: many. Value must be a non-negative integer.", "bg-deploy"),
     (["bg-deploy", "a.mtar", "--namespace", "n" * 37],
      "Invalid value for namespace. The namespace cannot be more than 36 symbols.", "bg-deploy"),
-    (["bg-deploy", "a.mtar", "--strategy", "blue-green"], "Unknown or wrong flags: --strategy", "bg-deploy"),
+    (["bg-deploy", "a.mtar", "--strategy", "purple"],
+     "purple is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]",
+     "bg-deploy"),
     (["bg-deploy", "a.mtar", "--skip-testing-phase"], "Unknown or wrong flags: --skip-testing-phase", "bg-deploy"),
     (["deploy", "a.mtar", "--no-confirm"], "Unknown or wrong flags: --no-confirm", "deploy"),
     (["deploy", "a.mtar", "--strategy", "purple"],
-     "purple is not a valid deployment strategy, available strategies: [blue-green default]", "deploy"),
+     "purple is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]",
+     "deploy"),
     (["deploy", "a.mtar", "--strategy"], "Missing value for option --strategy", "deploy"),
     (["bg-deploy", "-i", "7"], "All the a i options should be specified together", "bg-deploy"),
     (["bg-deploy", "-a", "resume"], "All the a i options should be specified together", "bg-deploy"),
@@ -90,12 +94,12 @@ def test_help_lists_every_command_and_shows_usage(sim, cf) -> None:
     assert "cf bg-deploy -i OPERATION_ID -a ACTION [-u URL] [--json]" in bg
     for flag in [*DEPLOY_FLAGS, "--no-confirm"]:
         assert f"   {flag} " in bg, flag
-    assert "--strategy" not in bg and "--skip-testing-phase" not in bg
+    assert "--skip-testing-phase" not in bg
 
     deploy = cf("help", "deploy", check=True).out
-    for flag in [*DEPLOY_FLAGS, "--strategy", "--skip-testing-phase"]:
+    for flag in [*DEPLOY_FLAGS, "--skip-testing-phase"]:
         assert f"   {flag} " in deploy, flag
-    assert "(default, blue-green)" in deploy
+    assert "(default, blue-green, incremental-blue-green)" in deploy
 
     undeploy = cf("help", "undeploy", check=True).out
     assert "cf undeploy MTA_ID [-u URL] [-f] [--retries RETRIES] [--namespace NAMESPACE] [--delete-services] " \

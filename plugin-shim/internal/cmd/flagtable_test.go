@@ -108,7 +108,7 @@ func TestUsageShowsPlaceholders(t *testing.T) {
 // Sample values of the string flags that land in DeployOptions; a new one needs a sample here.
 var deployFlagSamples = map[string]string{
 	"t": "5", "apps-start-timeout": "5", "apps-stage-timeout": "5", "apps-upload-timeout": "5",
-	"apps-task-execution-timeout": "5", "version-rule": "ALL", "namespace": "ns", "strategy": "default",
+	"apps-task-execution-timeout": "5", "version-rule": "ALL", "namespace": "ns", "strategy": "incremental-blue-green",
 	"m": "mod", "r": "res",
 }
 

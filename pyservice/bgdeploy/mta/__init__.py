@@ -36,7 +36,8 @@ Knowingly not supported (the engine says so):
 - Resource types other than the four `org.cloudfoundry.*` service types and plain property resources
   (e.g. `auditlog`): ContentError, or a warning and skip when the resource is `optional`.
 - Run-to-completion modules (`execute-app`): ContentError.
-- Hooks, `tasks`, service-broker registration (`create-service-broker`), TCP routes: `model.warnings`.
+- Service-broker registration (`create-service-broker`), TCP routes: `model.warnings`. Hooks and `tasks`
+  are resolved into `AppSpec.hooks`/`AppSpec.tasks` (unknown hook phases and types: ContentError).
 - `${app-name}` and `${default-live-app-name}` give the app name without the engine's `-blue`/`-green` suffix.
 """
 
