@@ -14,6 +14,7 @@ USED_APP_FIELDS = frozenset({
     "module", "name", "content", "module_type", "buildpacks", "stack", "docker_image", "memory_mb", "disk_mb",
     "instances", "command", "health_check", "env", "routes", "idle_routes", "no_route", "bindings", "no_start",
     "start_timeout_s", "stage_timeout_s", "upload_timeout_s", "deployed_after", "provided_dependencies",
+    "tasks", "hooks", "task_timeout_s",
 })
 USED_SERVICE_FIELDS = frozenset({
     "resource", "name", "kind", "offering", "plan", "parameters", "tags", "credentials", "syslog_drain_url",
@@ -40,7 +41,6 @@ WARNED_APP_FIELDS: dict[str, AppCheck] = {
                                          "bindings not in the descriptor stay") if a.keep_existing_bindings else None,
     "features": lambda a: (f'module "{a.module}": app features ({", ".join(sorted(a.features))}) are not set; '
                            "ignored") if a.features else None,
-    "tasks": lambda a: None,  # mta/ warns about tasks already (model.warnings)
 }
 WARNED_SERVICE_FIELDS: dict[str, ServiceCheck] = {
     "key_name": lambda s: None,  # existing-service-key: its use is warned about on the app (existing_key_env)
