@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 
-from e2e.cfcli import Cf
+from e2e.cfcli import ENGINE, Cf
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 from e2e.invariants import assert_clean
 from e2e.traffic import get
@@ -123,3 +124,26 @@ def test_abort_while_staging_stops_the_runner_before_the_new_deploy_writes(sim, 
     ops = cf("mta-ops", "--all").out
     assert re.search(rf"{old}\s.*ABORTED", ops), ops
     assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
+
+
+def test_two_engines_started_at_once_on_one_cf_home(sim, cf) -> None:
+    """As two shims that both found the engine slow would: one engine serves, the other exits at once
+    without touching the socket or the operations, and every command works."""
+    state = cf.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    argv = [str(ENGINE), "serve", "--listen", f"unix://{state / 'engine.sock'}", "--state-dir", str(state)]
+    engines = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 30
+        while all(e.poll() is None for e in engines):
+            assert time.monotonic() < deadline, "neither engine gave way"
+            time.sleep(0.05)
+        loser = next(e for e in engines if e.poll() is not None)
+        winner = next(e for e in engines if e is not loser)
+        assert loser.returncode == 3 and winner.poll() is None
+        assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+        assert cf("mta-ops", "--last", "1").code == 0
+        assert winner.poll() is None and cf.engine_pids() == [winner.pid]
+    finally:
+        for e in engines:
+            e.kill()

@@ -57,6 +57,11 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
+			if alreadyServed(err) {
+				// Another engine holds the state directory (it was only slow to answer): wait for it.
+				exited = nil
+				continue
+			}
 			return fmt.Errorf("The deploy engine exited while starting (%v). See the engine log at %s", err, c.ep.LogPath())
 		case <-ctx.Done():
 			return ctx.Err()
@@ -98,6 +103,15 @@ func (c *grpcClient) startLocal() (<-chan error, error) {
 		exited <- err
 	}()
 	return exited, nil
+}
+
+// exitAlreadyServed is the engine's exit status when another engine serves its state directory
+// (pyservice/bgdeploy/server/single.py).
+const exitAlreadyServed = 3
+
+func alreadyServed(err error) bool {
+	var exit *exec.ExitError
+	return errors.As(err, &exit) && exit.ExitCode() == exitAlreadyServed
 }
 
 // healthy asks the gRPC health service (service "") whether the engine is SERVING.

@@ -17,7 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from bgdeploy.engine.api import Engine
 from bgdeploy.engine.settings import EngineSettings
-from bgdeploy.server import info
+from bgdeploy.server import info, single
 from bgdeploy.server.files import FileStore
 from bgdeploy.server.local_secret import LocalSecretInterceptor, read_secret
 from bgdeploy.server.servicer import Activity, DeployerService
@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     state_dir = Path(args.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(state_dir, 0o700)
+    lock = single.hold(state_dir)
+    if lock is None:
+        log.info("another engine serves %s: exiting", state_dir)
+        return single.ALREADY_SERVED
     database = args.database or f"sqlite:///{state_dir / 'state.db'}"
     store = open_store(database)
     settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds,
@@ -118,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     server.stop(grace=5).wait()
     store.close()
     if sock_path and os.path.exists(sock_path):
-        os.unlink(sock_path)
+        os.unlink(sock_path)  # ours: we hold the state directory
+    lock.close()
     return 0
 
 

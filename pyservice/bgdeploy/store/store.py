@@ -30,6 +30,10 @@ SCHEMA = [
         archive_id TEXT NOT NULL, archive_name TEXT NOT NULL, ext_ids TEXT NOT NULL, options TEXT NOT NULL,
         cursor INTEGER NOT NULL, data TEXT NOT NULL, locked INTEGER NOT NULL)""",
     """CREATE INDEX IF NOT EXISTS operations_mta ON operations (space_guid, mta_id, namespace)""",
+    # The MTA lock, enforced by the database: two engines (or threads) racing to start an operation of the
+    # same MTA cannot both insert a locked, active one.
+    """CREATE UNIQUE INDEX IF NOT EXISTS operations_lock ON operations (space_guid, mta_id, namespace)
+        WHERE locked = 1 AND state IN ('RUNNING', 'ACTION_REQUIRED', 'ERROR')""",
     """CREATE TABLE IF NOT EXISTS events (
         op_id TEXT NOT NULL, seq INTEGER NOT NULL, time DOUBLE PRECISION NOT NULL, level TEXT NOT NULL,
         text TEXT NOT NULL, phase TEXT NOT NULL, app TEXT NOT NULL, route TEXT NOT NULL, module TEXT NOT NULL,
@@ -44,6 +48,10 @@ SCHEMA = [
 ]
 
 _OP_FIELDS = [f.name for f in fields(OperationRecord)]
+
+
+class _LockTaken(Exception):
+    """Another writer inserted a locked operation of the same MTA between our check and our insert."""
 _JSON_FIELDS = {"ext_ids", "options", "data"}
 _BOOL_FIELDS = {"skip_ssl", "locked"}
 
@@ -143,27 +151,39 @@ class Store:
         """Atomically: insert `op` (with its resolved models) unless another active operation holds its
         MTA's lock (returned then, and nothing is written).
 
-        Engines sharing one PostgreSQL database serialise on a transaction-scoped advisory lock."""
+        The unique index `operations_lock` decides between writers that race; engines sharing one PostgreSQL
+        database also serialise on a transaction-scoped advisory lock first, so the loser sees the holder."""
         marks = ", ".join("?" for _ in ACTIVE_STATES)
-        with self._tx() as cur:
-            if self._ph == "%s":
-                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                            (f"{op.space_guid}/{op.mta_id}/{op.namespace}",))
-            cur.execute(
-                self._sql(f"SELECT {', '.join(_OP_FIELDS)} FROM operations WHERE space_guid = ? AND mta_id = ? "
-                          f"AND namespace = ? AND locked = 1 AND state IN ({marks}) ORDER BY started_at"),
-                (op.space_guid, op.mta_id, op.namespace, *ACTIVE_STATES),
-            )
-            row = cur.fetchone()
-            if row is not None:
-                return _op_from_row(row)
-            cols = ", ".join(_OP_FIELDS)
-            cur.execute(self._sql(f"INSERT INTO operations ({cols}) VALUES ({', '.join('?' for _ in _OP_FIELDS)})"),
-                        _op_row(op))
-            for phase, model in (models or {}).items():
-                cur.execute(self._sql("INSERT INTO operation_models (op_id, phase, model) VALUES (?, ?, ?)"),
-                            (op.id, phase, json.dumps(model, separators=(",", ":"))))
-            return None
+        try:
+            with self._tx() as cur:
+                if self._ph == "%s":
+                    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                (f"{op.space_guid}/{op.mta_id}/{op.namespace}",))
+                cur.execute(
+                    self._sql(f"SELECT {', '.join(_OP_FIELDS)} FROM operations WHERE space_guid = ? AND mta_id = ? "
+                              f"AND namespace = ? AND locked = 1 AND state IN ({marks}) ORDER BY started_at"),
+                    (op.space_guid, op.mta_id, op.namespace, *ACTIVE_STATES),
+                )
+                row = cur.fetchone()
+                if row is not None:
+                    return _op_from_row(row)
+                cols = ", ".join(_OP_FIELDS)
+                try:
+                    cur.execute(self._sql(f"INSERT INTO operations ({cols}) "
+                                          f"VALUES ({', '.join('?' for _ in _OP_FIELDS)})"), _op_row(op))
+                except Exception as exc:  # sqlite3.IntegrityError, psycopg.errors.UniqueViolation
+                    if "operations_lock" in str(exc) or "UNIQUE constraint failed: operations.space_guid" in str(exc):
+                        raise _LockTaken from exc
+                    raise
+                for phase, model in (models or {}).items():
+                    cur.execute(self._sql("INSERT INTO operation_models (op_id, phase, model) VALUES (?, ?, ?)"),
+                                (op.id, phase, json.dumps(model, separators=(",", ":"))))
+                return None
+        except _LockTaken:
+            holder = self.lock_holder(op.space_guid, op.mta_id, op.namespace)
+            if holder is None:  # released meanwhile: try again
+                return self.insert_if_unlocked(op, models)
+            return holder
 
     def models(self, op_id: str) -> dict[str, Any]:
         rows = self._query("SELECT phase, model FROM operation_models WHERE op_id = ?", (op_id,))
