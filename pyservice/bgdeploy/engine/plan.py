@@ -49,7 +49,7 @@ class AppWork:
     app_state: str = ""  # STARTED / STOPPED as last seen
     deployed_digest: str = ""  # the digest annotation the app had when this operation found it
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
-    wait_since: float = 0.0
+    since: float = 0.0
     polls: int = 0
     hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
 
@@ -60,7 +60,7 @@ class ServiceWork:
     guid: str = ""
     job: str = ""  # the CC job being waited for
     job_what: str = ""  # what it does, for messages ("Creating service ...")
-    wait_since: float = 0.0
+    since: float = 0.0
     polls: int = 0
 
 
@@ -71,7 +71,7 @@ class Removal:
     name: str
     stage: str = ""
     jobs: list[str] = field(default_factory=list)
-    wait_since: float = 0.0
+    since: float = 0.0
     polls: int = 0
 
 

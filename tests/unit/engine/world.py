@@ -79,7 +79,8 @@ class World:
             id=str(100000 + self._n), process_type=process_type, state=RUNNING, space_guid=self.space["guid"],
             org_guid=self.org["guid"], org_name="org", space_name="space", api_endpoint=self.sim.api_url,
             skip_ssl=False, started_by="admin", started_at=self.clock.now(), mta_id="bg.sample",
-            mta_version=version, archive_name=archive.name, options=(options or DeployOptions()).plain())
+            mta_version=version, archive_name=archive.name, options=(options or DeployOptions()).plain(),
+            locked=False)  # several operations of one MTA side by side: the step tests need no lock
         self.store.insert_operation(op)
         plan = plan or DeploymentPlan(scheme=scheme, default_domain="apps.sim.test")
         models = {}

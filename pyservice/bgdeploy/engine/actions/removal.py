@@ -28,7 +28,7 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
     if work.stage == "gone":
         return None
     if work.jobs:
-        work.jobs = jobs.pending(ctx, work.jobs, "Deleting the application", work.wait_since, JOB_TIMEOUT_S)
+        work.jobs = jobs.pending(ctx, work.jobs, "Deleting the application", work.since, JOB_TIMEOUT_S)
         if work.jobs:
             work.polls += 1
             return next_poll(ctx.now(), work.polls)
@@ -70,6 +70,6 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
 def _collect(ctx: StepContext, work: Removal, job: str | None) -> None:
     if job:
         if not work.jobs:
-            work.wait_since, work.polls = ctx.now(), 0
+            work.since, work.polls = ctx.now(), 0
         work.jobs.append(job)
         ctx.save()

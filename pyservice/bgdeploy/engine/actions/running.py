@@ -19,7 +19,7 @@ def begin_start(ctx: StepContext, work: AppWork, *, started: bool, module: str) 
     else:
         ctx.log.info(msg.STARTING_APP.format(app=name), app=name, module=module)
         cc_apps.start(ctx.cc, work.guid)
-    work.wait_since, work.polls = ctx.now(), 0
+    work.since, work.polls = ctx.now(), 0
 
 
 def instances_running(ctx: StepContext, work: AppWork, timeout_s: int) -> bool:
@@ -30,7 +30,7 @@ def instances_running(ctx: StepContext, work: AppWork, timeout_s: int) -> bool:
         raise InfrastructureError(f'Application "{work.name}" crashed while starting')
     if proc.instances == 0 or states.count("RUNNING") >= proc.instances:
         return True
-    if ctx.now() - work.wait_since > timeout_s:
+    if ctx.now() - work.since > timeout_s:
         raise StepTimeoutError(f'Application "{work.name}" did not start within {timeout_s} seconds')
     work.polls += 1
     return False

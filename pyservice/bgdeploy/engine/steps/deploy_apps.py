@@ -18,16 +18,13 @@ from bgdeploy.engine.actions.apps import ensure_app, ensure_process
 from bgdeploy.engine.actions.bindings import ensure_bindings
 from bgdeploy.engine.actions.hooks import run_hooks, run_tasks, stop_with_hooks
 from bgdeploy.engine.actions.routes import map_routes
-from bgdeploy.engine.concurrency import map_settled
+from bgdeploy.engine.concurrency import advance_together
 from bgdeploy.engine.hook_moments import deploy_moments
 from bgdeploy.engine.plan import AppWork
-from bgdeploy.engine.polling import expired, next_poll
+from bgdeploy.engine.staged import DONE_STAGE, Staged
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
-from bgdeploy.errors import BgDeployError, StepTimeoutError
 from bgdeploy.mta.model import AppSpec, Phase, Route
-
-DONE_STAGE = "done"
 
 
 class DeployApps(Step):
@@ -41,16 +38,10 @@ class DeployApps(Step):
             todo = [model.app(m) for m in wave if work_of(ctx, m).stage != DONE_STAGE]
             if not todo:
                 continue
-            results = map_settled(lambda spec: DeployOne(ctx, spec, phase).advance(), todo,
-                                  ctx.settings.max_parallel_apps)
-            ctx.save()
-            error = next((e for _, e in results if e is not None), None)
-            if error is not None:
-                raise error
-            waits = [r for r, _ in results if r is not None]
-            if waits:
-                return Wait(min(waits))
-            ctx.check_aborted()
+            again = advance_together(ctx, [DeployOne(ctx, spec, phase).advance for spec in todo],
+                                     ctx.settings.max_parallel_apps)
+            if again is not None:
+                return Wait(again)
         return DONE
 
 
@@ -59,38 +50,26 @@ def work_of(ctx: StepContext, module: str) -> AppWork:
         return ctx.plan.apps.setdefault(module, AppWork(module))
 
 
-class DeployOne:
+class DeployOne(Staged):
     """One module's app, advanced stage by stage until it must wait (returns when to come back)."""
+
+    first_stage = "app"
 
     def __init__(self, ctx: StepContext, spec: AppSpec, phase: Phase) -> None:
         self.ctx, self.spec, self.phase = ctx, spec, phase
         self.work = work_of(ctx, spec.module)
         self.timeouts = app_timeouts(ctx.options, ctx.settings, spec)
 
-    def advance(self) -> float | None:
-        while self.work.stage != DONE_STAGE:
-            self.ctx.check_aborted()
-            stage = self.work.stage or "app"
-            try:
-                again = STAGES[stage](self)
-            except BgDeployError:
-                if stage in REDO_FROM:  # a failed build or start: a retry makes a new one
-                    self._go(REDO_FROM[stage])
-                    if stage == "running":  # it was started: the retry restarts its (crashed) instances
-                        self.work.restart, self.work.app_state = True, "STARTED"
-                    self.ctx.save()
-                raise
-            self.ctx.save()
-            if again is not None:
-                self.work.polls += 1
-                return again
-        return None
-
-    def _go(self, stage: str) -> None:
-        self.work.stage, self.work.wait_since, self.work.polls = stage, self.ctx.now(), 0
-
-    def _poll(self) -> float:
-        return next_poll(self.ctx.now(), self.work.polls)
+    def failed(self, stage: str) -> None:
+        """A poll that fails (staging failed, an instance crashed, a timeout) sends a retry back to the stage
+        that starts that work again; any other stage is simply run again."""
+        redo = {"package": "bits", "staging": "build", "running": "start"}.get(stage)
+        if redo is None:
+            return
+        self.go(redo)
+        if stage == "running":  # it was started: the retry restarts its (crashed) instances
+            self.work.restart, self.work.app_state = True, "STARTED"
+        self.ctx.save()
 
     @property
     def routes(self) -> list[Route]:
@@ -108,15 +87,15 @@ class DeployOne:
         work.deployed_digest = app.annotations.get(bits.DIGEST_ANNOTATION, "")
         ensure_process(ctx, work, incremental.first_scale(ctx.options, ctx.plan, spec), app.guid)
         ensure_bindings(ctx, work, spec, app.guid, name)
-        self._go("bindings")
+        self.go("bindings")
 
     def stage_bindings(self) -> float | None:
         work = self.work
-        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.wait_since,
+        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.since,
                                  self.ctx.settings.service_timeout_s)
         if work.jobs:
-            return self._poll()
-        self._go("bits")
+            return self.poll()
+        self.go("bits")
         return None
 
     def stage_bits(self) -> None:
@@ -125,41 +104,41 @@ class DeployOne:
             work.digest = bits.write_bits(ctx, spec, tmp)
             if work.deployed_digest == work.digest and bits.has_droplet(ctx, work.guid):
                 ctx.log.info(msg.CONTENT_UNCHANGED.format(app=work.name), app=work.name, module=spec.module)
-                self._go("routes")
+                self.go("routes")
                 return
             bits.upload_package(ctx, work, spec, tmp)
-        self._go("package")
+        self.go("package")
 
     def stage_package(self) -> float | None:
         if bits.package_state(self.ctx, self.work).state != "READY":
-            self._check_time(self.timeouts.upload_s, "Uploading the application")
-            return self._poll()
-        self._go("build")
+            self.check_time(self.timeouts.upload_s, "Uploading the application")
+            return self.poll()
+        self.go("build")
         return None
 
     def stage_build(self) -> float | None:
         build = bits.start_build(self.ctx, self.work)
         if build is None:  # another build of this app is staging; CC stages one at a time
-            self._check_time(self.timeouts.stage_s, "Staging the application")
-            return self._poll()
+            self.check_time(self.timeouts.stage_s, "Staging the application")
+            return self.poll()
         self.work.build_guid = build.guid
         self.ctx.log.info(msg.STAGING_APP.format(app=self.work.name), app=self.work.name, module=self.spec.module)
-        self._go("staging")
+        self.go("staging")
         return None
 
     def stage_staging(self) -> float | None:
         build = bits.build_state(self.ctx, self.work)
         if build.state != "STAGED":
-            self._check_time(self.timeouts.stage_s, "Staging the application")
-            return self._poll()
+            self.check_time(self.timeouts.stage_s, "Staging the application")
+            return self.poll()
         self.work.droplet_guid = build.droplet_guid
         self.ctx.log.info(msg.APP_STAGED.format(app=self.work.name), app=self.work.name, module=self.spec.module)
-        self._go("droplet")
+        self.go("droplet")
         return None
 
     def stage_droplet(self) -> None:
         bits.set_droplet(self.ctx, self.work)
-        self._go("routes")
+        self.go("routes")
 
     def stage_routes(self) -> None:
         def routers_must_learn() -> None:  # saved before the route writes, so a crash cannot lose it
@@ -168,7 +147,7 @@ class DeployOne:
 
         map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True,
                    before_change=routers_must_learn)
-        self._go("start")
+        self.go("start")
 
     def stage_start(self) -> float | None:
         ctx, spec, work = self.ctx, self.spec, self.work
@@ -188,13 +167,13 @@ class DeployOne:
         if again is not None:
             return again
         running.begin_start(ctx, work, started=work.app_state == "STARTED", module=spec.module)
-        self._go("running")
+        self.go("running")
         return None
 
     def stage_running(self) -> float | None:
         ctx, work = self.ctx, self.work
         if not running.instances_running(ctx, work, self.timeouts.start_s):
-            return self._poll()
+            return self.poll()
         running.say_started(ctx, work, self.spec.module, [r.url for r in self.routes])
         work.restart, work.started, work.app_state = False, True, "STARTED"
         self._finish()
@@ -215,18 +194,5 @@ class DeployOne:
                 self.ctx.plan.settle["after_deploy"] = self.ctx.now() + self.ctx.settings.route_settle_s
         work.stage = "tasks" if self.spec.tasks else DONE_STAGE
 
-    def _check_time(self, timeout_s: int, what: str) -> None:
-        if expired(self.ctx.now(), self.work.wait_since, timeout_s):
-            raise StepTimeoutError(f"{what} did not finish within {int(timeout_s)} seconds")
 
 
-# A poll that fails (staging failed, an instance crashed, a timeout) sends a retry back to the stage that
-# starts that work again; any other stage is simply run again.
-REDO_FROM = {"package": "bits", "staging": "build", "running": "start"}
-
-STAGES = {
-    "app": DeployOne.stage_app, "bindings": DeployOne.stage_bindings, "bits": DeployOne.stage_bits,
-    "package": DeployOne.stage_package, "build": DeployOne.stage_build, "staging": DeployOne.stage_staging,
-    "droplet": DeployOne.stage_droplet, "routes": DeployOne.stage_routes, "start": DeployOne.stage_start,
-    "running": DeployOne.stage_running, "tasks": DeployOne.stage_tasks,
-}

@@ -15,10 +15,10 @@ from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc import processes as cc_processes
 from bgdeploy.engine import incremental, observe
 from bgdeploy.engine.plan import Scaling
-from bgdeploy.engine.polling import expired, next_poll
+from bgdeploy.engine.staged import Staged
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
-from bgdeploy.errors import InfrastructureError, StepTimeoutError
+from bgdeploy.errors import InfrastructureError
 from bgdeploy.mta.model import AppSpec
 
 
@@ -37,26 +37,13 @@ class IncrementalSwitch(Step):
         return DONE
 
 
-class Mover:
+class Mover(Staged):
     def __init__(self, ctx: StepContext, spec: AppSpec) -> None:
         self.ctx, self.spec = ctx, spec
         with ctx.lock:
             self.work = ctx.plan.scaling.setdefault(spec.module, Scaling())
         self.name = ctx.plan.new_app_name(spec)
         self.wanted = incremental.desired_instances(spec)
-
-    def advance(self) -> float | None:
-        while self.work.stage != "done":
-            self.ctx.check_aborted()
-            again = getattr(self, f"stage_{self.work.stage or 'begin'}")()
-            self.ctx.save()
-            if again is not None:
-                self.work.polls += 1
-                return again
-        return None
-
-    def _go(self, stage: str) -> None:
-        self.work.stage, self.work.since, self.work.polls = stage, self.ctx.now(), 0
 
     def _scale(self, app_guid: str, instances: int) -> None:
         proc = cc_processes.web(self.ctx.cc, app_guid)
@@ -83,11 +70,11 @@ class Mover:
             work.new_count = self.wanted
             ctx.save()
             self._scale(new.guid, self.wanted)
-            self._go("up")
+            self.go("up")
             return
         work.old_guid = old_app.guid
         work.old_initial = work.old_count = cc_processes.web(ctx.cc, old_app.guid).instances
-        self._go("next")
+        self.go("next")
 
     def stage_next(self) -> None:
         work = self.work
@@ -103,17 +90,17 @@ class Mover:
             self.ctx.save()  # the target first: a crash after the scale repeats an absolute, harmless scale
             self.ctx.log.debug(msg.SCALING_APP.format(app=self._old_name(), instances=work.old_count))
             self._scale(work.old_guid, work.old_count)
-            self._go("down")
+            self.go("down")
         else:
-            self._go("grow")
+            self.go("grow")
 
     def stage_down(self) -> float | None:
         """The old instance is gone from the app's instances before the new one is asked for."""
         proc = cc_processes.web(self.ctx.cc, self.work.old_guid)
         if len(cc_processes.instance_states(self.ctx.cc, proc.guid)) > self.work.old_count:
             self._check_time()
-            return next_poll(self.ctx.now(), self.work.polls)
-        self._go("grow")
+            return self.poll()
+        self.go("grow")
         return None
 
     def stage_grow(self) -> None:
@@ -122,7 +109,7 @@ class Mover:
         self.ctx.save()
         self.ctx.log.debug(msg.SCALING_APP.format(app=self.name, instances=work.new_count), app=self.name)
         self._scale(work.new_guid, work.new_count)
-        self._go("up")
+        self.go("up")
 
     def stage_up(self) -> float | None:
         ctx, work = self.ctx, self.work
@@ -133,10 +120,10 @@ class Mover:
             raise InfrastructureError(f'Application "{self.name}" crashed while its instances were scaled up to '
                                       f"{work.new_count}; both versions keep serving")
         if states.count("RUNNING") >= work.new_count:
-            self._go("next")
+            self.go("next")
             return None
         self._check_time()
-        return next_poll(ctx.now(), work.polls)
+        return self.poll()
 
     def _roll_back(self) -> None:
         ctx, work = self.ctx, self.work
@@ -153,6 +140,5 @@ class Mover:
         return next((a.name for a in self.ctx.plan.deployed if a.guid == self.work.old_guid), self.work.old_guid)
 
     def _check_time(self) -> None:
-        timeout = app_timeouts(self.ctx.options, self.ctx.settings, self.spec).start_s
-        if expired(self.ctx.now(), self.work.since, timeout):
-            raise StepTimeoutError(f'Scaling application "{self.name}" did not finish within {timeout} seconds')
+        self.check_time(app_timeouts(self.ctx.options, self.ctx.settings, self.spec).start_s,
+                        f'Scaling application "{self.name}"')

@@ -6,12 +6,14 @@ instance whose creation failed is deleted and created again; an unchanged one is
 
 from __future__ import annotations
 
+from functools import partial
+
 from bgdeploy import messages as msg
 from bgdeploy.cc import services as cc_services
 from bgdeploy.cc.models import ServiceInstance
 from bgdeploy.engine.actions import jobs
 from bgdeploy.engine.actions.services import create_keys, create_service, delete_service_jobs, update_body
-from bgdeploy.engine.concurrency import map_settled
+from bgdeploy.engine.concurrency import advance_together
 from bgdeploy.engine.plan import ServiceWork
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -33,15 +35,9 @@ class CreateOrUpdateServices(Step):
             todo = [by_resource[r] for r in batch if r in by_resource and _work(ctx, r).stage != DONE_STAGE]
             if not todo:
                 continue
-            results = map_settled(lambda spec: _advance(ctx, spec), todo, 8)
-            ctx.save()
-            error = next((e for _, e in results if e is not None), None)
-            if error is not None:
-                raise error
-            waits = [r for r, _ in results if r is not None]
-            if waits:
-                return Wait(min(waits))
-            ctx.check_aborted()
+            again = advance_together(ctx, [partial(_advance, ctx, spec) for spec in todo], 8)
+            if again is not None:
+                return Wait(again)
         return DONE
 
 
@@ -51,7 +47,7 @@ def _work(ctx: StepContext, resource: str) -> ServiceWork:
 
 
 def _wait_for(ctx: StepContext, work: ServiceWork, job: str | None, what: str) -> None:
-    work.job, work.job_what, work.wait_since, work.polls = job or "", what, ctx.now(), 0
+    work.job, work.job_what, work.since, work.polls = job or "", what, ctx.now(), 0
     ctx.save()
 
 
@@ -62,7 +58,7 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
         ctx.check_aborted()
         if work.job:
             try:
-                left = jobs.pending(ctx, [work.job], work.job_what, work.wait_since, ctx.settings.service_timeout_s)
+                left = jobs.pending(ctx, [work.job], work.job_what, work.since, ctx.settings.service_timeout_s)
             except BgDeployError:
                 if work.job_what != UPDATING or spec.fail_on_service_update:
                     raise
@@ -106,7 +102,7 @@ def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | N
         pending, _ = delete_service_jobs(ctx, existing, keys_too=False)
         _wait_for(ctx, work, pending[0] if pending else None, f'Deleting service "{spec.name}"')
         return next_poll(ctx.now(), 0)
-    work.wait_since = 0.0
+    work.since = 0.0
     if existing is None:
         job = create_service(ctx, spec)
         created = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
@@ -119,9 +115,9 @@ def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | N
 
 def _wait_idle(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float:
     """A broker operation (not ours) runs on the instance: wait for it, within the service timeout."""
-    if not work.wait_since:
-        work.wait_since, work.polls = ctx.now(), 0
-    if ctx.now() - work.wait_since > ctx.settings.service_timeout_s:
+    if not work.since:
+        work.since, work.polls = ctx.now(), 0
+    if ctx.now() - work.since > ctx.settings.service_timeout_s:
         raise StepTimeoutError(f'Waiting for service "{spec.name}" did not finish within '
                                f"{int(ctx.settings.service_timeout_s)} seconds")
     work.polls += 1
