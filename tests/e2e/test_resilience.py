@@ -147,3 +147,17 @@ def test_two_engines_started_at_once_on_one_cf_home(sim, cf) -> None:
     finally:
         for e in engines:
             e.kill()
+
+
+def test_a_deep_cf_home_still_gets_its_local_engine(sim, tmp_path) -> None:
+    """A CF_HOME too deep for a Unix socket path (over 100 bytes) gets a short private socket instead."""
+    deep = Cf(tmp_path / ("d" * 90) / "home", route_settle_s=0.2)
+    deep.login(sim.api_url)
+    deep.install_plugin()
+    try:
+        assert len(str(deep.state_dir / "engine.sock")) > 108
+        res = deep("bg-deploy", str(SAMPLE_V1))
+        assert res.code == 0, res.text
+        assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
+    finally:
+        deep.stop_engine()

@@ -100,9 +100,6 @@ func hostPort(raw string) (string, error) {
 // Local reports whether this is the local engine.
 func (e Endpoint) Local() bool { return e.Remote == "" }
 
-// SocketPath is the local engine's socket.
-func (e Endpoint) SocketPath() string { return filepath.Join(e.StateDir, "engine.sock") }
-
 // LogPath is the local engine's log (empty for remote engines).
 func (e Endpoint) LogPath() string {
 	if !e.Local() {

@@ -33,6 +33,9 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 		return fmt.Errorf("Could not create the engine state directory %s: %v", dir, err)
 	}
 	_ = os.Chmod(dir, 0o700) // MkdirAll leaves an existing directory's mode alone
+	if err := c.ep.ensureSocketDir(); err != nil {
+		return err
+	}
 	unlock, err := lockFile(dir + "/engine.lock")
 	if err != nil {
 		return fmt.Errorf("Could not lock %s/engine.lock: %v", dir, err)

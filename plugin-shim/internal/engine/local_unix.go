@@ -27,3 +27,9 @@ func lockFile(path string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// ownedByMe: the file belongs to the user running the plugin.
+func ownedByMe(info os.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}
