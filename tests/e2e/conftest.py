@@ -13,6 +13,7 @@ import pytest
 
 from ccsim.launcher import SimHandle, start_simulator
 from e2e.cfcli import ROOT, Cf
+from e2e.figures import FIGURES
 
 WORK = ROOT / ".work"
 SAMPLE_V1 = WORK / "sample-v1.mtar"
@@ -68,3 +69,17 @@ def find_tokens(root: Path) -> list[str]:
         if JWT.search(path.read_bytes()):
             found.append(str(path.relative_to(root)))
     return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without workers)
+        for old in FIGURES.glob("*.txt"):
+            old.unlink()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures = sorted(FIGURES.glob("*.txt"))
+    if figures:
+        terminalreporter.section("figures")
+        for path in figures:
+            terminalreporter.write_line(path.read_text().strip())

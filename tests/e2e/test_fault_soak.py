@@ -14,6 +14,7 @@ import pytest
 
 from e2e.cfcli import Cf
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
+from e2e.figures import report
 from e2e.invariants import assert_clean, normalized
 from e2e.test_killpoints import FAST, deploy_to_pause
 
@@ -70,6 +71,6 @@ def test_fault_soak_cycles_end_in_the_fault_free_state(sim: Any, tmp_path: Any) 
     finally:
         cf.stop_engine()
     injected = sim.state()["faults"]
-    print(f"\nsoak: {cycles} cycles, fault-free cycle {fault_free_s:.1f}s, cycles "
+    report("soak", f"soak: {cycles} cycles, fault-free cycle {fault_free_s:.1f}s, cycles "
           f"{', '.join(f'{d:.1f}s' for d in durations)}; faults {injected.get('injected')}")
     assert max(durations) <= 2 * fault_free_s, (durations, fault_free_s)

@@ -15,6 +15,7 @@ import pytest
 
 from e2e.cfcli import Cf
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
+from e2e.figures import report
 from e2e.invariants import assert_clean, normalized
 
 WEB = "web-space.apps.sim.test"
@@ -119,8 +120,8 @@ def test_killpoint_sweep_recovers_to_the_fault_free_state(sim: Any, tmp_path: An
             finally:
                 cf.stop_engine()
     failed = [r for r in results if r[3] != "ok"]
-    print(f"\nkillpoints: {len(results) - len(failed)}/{len(results)} recovered "
-          f"(T = {t_deploy} deploy + {t_resume} resume mutating requests)")
+    report("killpoints", f"killpoints: {len(results) - len(failed)}/{len(results)} recovered "
+                         f"(T = {t_deploy} deploy + {t_resume} resume mutating requests)")
     assert not failed, "\n".join(f"{p} k={k} {m}: {why}" for p, k, m, why in failed)
 
 
