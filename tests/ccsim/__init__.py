@@ -2,8 +2,14 @@
 
 Start: `PYTHONPATH=tests .venv/bin/python -m ccsim --port 0 --router-port 0 --ready-file F [--seed N]`
 (more flags: `python -m ccsim --help`), or from Python `ccsim.launcher.start_simulator(tmpdir, **config)`.
-Users: admin/admin-password (SpaceDeveloper + OrgManager in org `org`, space `space`), nobody/nobody-password
-(no roles), auditor/auditor-password (SpaceAuditor: reads, gets 403 on writes). Shared domain `apps.sim.test`.
+Org `org` with spaces `space` and `space2`; shared domain `apps.sim.test`; no space quota applied.
+Users (password `<user>-password`; every user but nobody is organization_user of `org`):
+- admin: space_developer of `space`, organization_manager of `org` (reads `space2`, cannot write there)
+- nobody: no roles (sees nothing)
+- auditor: space_auditor of `space` (reads; 403 on writes; no secrets such as env vars or task commands)
+- developer: space_developer of `space`
+- dev2: space_developer of `space2` only
+- supporter: space_supporter of `space` (start/stop/scale/env/droplet/builds/routes/cancel tasks; no creates)
 Control API (no auth, never held):
 - GET /_sim/state (everything, incl. `router.instances[i].version` and `hold`), /_sim/config, /_sim/faults,
   /_sim/openapi; GET /_sim/requests[?since=SEQ] (API log), /_sim/requests?source=router[&since=SEQ]
@@ -13,21 +19,36 @@ Control API (no auth, never held):
 - POST /_sim/hold {"after_mutating": k, "mode": "after_response"|"before_response"}, GET /_sim/hold,
   POST /_sim/hold/release (kill-point sweeps; see hold.py).
 
+`/_sim/state` holds apps (with lifecycle, features), routes, instances (each with the droplet_guid,
+docker_image and `environment` it was started with), tasks (app, name, command, state, exit_code,
+created_at/started_at/finished_at as epoch seconds, environment, output tail), spaces (quota_guid),
+space_quotas, packages, droplets, service instances/bindings, jobs, router, config, faults, counts.
+
 Modules: server (HTTP, auth, faults, hold, request log) → api (endpoint registry) → resources/* (one module
-per CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists);
-uaa (tokens), runner (instances as subprocesses), responder (built-in app), router (gorouters behind one
-port) / routing_table (tables, instances that learn them), faults, hold, config, control (/_sim),
+per CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists) /
+quotas (space quota enforcement); uaa (tokens), runner (instances as subprocesses), task_runner (tasks as
+subprocesses), responder (built-in app), router (gorouters behind one port) / routing_table (tables, instances that learn them), faults, hold, config, control (/_sim),
 openapi_check (response bodies vs CC's OpenAPI), launcher (for tests).
 
 KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
-- No /v2 API, no logging (log-cache, doppler), no SSH, no tasks, no sidecars (always empty), no
-  revisions, no deployments (the list is always empty; CC's rolling/canary strategy is not modelled),
-  no manifests (`apply_manifest`), no space/org quotas, no isolation segments, no security groups,
-  no feature flags, no audit/usage events, no buildpacks (staging only unpacks the zip; `process_types`
-  come from a `Procfile`), no docker images running, no resource matching (`resources` in an upload are
-  accepted and ignored), no package/droplet downloads, no shared service instances, no route services,
-  service route bindings are always an empty list, no internal/TCP routes or route ports, no weighted
-  destinations, no service brokers of one's own (one built-in broker with a fixed catalog plus `--catalog`).
+- No /v2 API, no logging (log-cache, doppler; task output is only in the state dump), no SSH (the app
+  feature flags are stored; `ssh_enabled` is always false: the space feature is off), no sidecars (always
+  empty), no revisions (the flag only), no deployments (the list is always empty; CC's rolling/canary
+  strategy is not modelled), no manifests (`apply_manifest`), no org quotas, no isolation segments, no
+  security groups, no feature flags, no audit/usage events, no buildpacks (staging only unpacks the zip;
+  `process_types` come from a `Procfile`), no resource matching (`resources` in an upload are accepted and
+  ignored), no package/droplet downloads or droplet uploads (`POST /v3/droplets` only copies), no shared
+  service instances, no route services, service route bindings are always an empty list, no internal/TCP
+  routes or route ports, no weighted destinations, no service brokers of one's own (one built-in broker
+  with a fixed catalog plus `--catalog`).
+- Docker images are not pulled or run: a docker droplet's instances run the built-in responder, which
+  answers JSON with the image name and the instance's environment; its tasks run their command with `sh`
+  in an empty directory. Registry credentials are stored, never echoed (`***`), never used.
+- Tasks are RUNNING from creation (CC marks them so once Diego took them; PENDING is not observed); no
+  task log streaming; `user` is reported, not applied; disk/memory limits are not enforced.
+- Space quotas enforce apps.total_memory_in_mb, per_process_memory_in_mb, total_instances and
+  per_app_tasks (scale, start/restart, tasks, staging memory); log rate, services and routes limits are
+  stored only.
 - Orgs/spaces/users/roles are fixed at start (no creation/deletion through the API); no global admin.
 - Crashed instances are not restarted (CC/Diego would restart them with back-off); no memory/disk limits
   are enforced; readiness health checks are stored but not evaluated (liveness: port/http/process).

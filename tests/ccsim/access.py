@@ -1,6 +1,9 @@
 """Who may see and change what: CC's role model reduced to org and space roles.
 
-Readers of a space: any space role in it, or organization_manager of its org. Writers: space_developer.
+Readers of a space: any space role in it, or organization_manager of its org. Writers (create apps,
+packages, tasks, bindings...): space_developer. App managers (start/stop, scale, env, droplet, builds,
+routes, cancel tasks): space_developer or space_supporter. Secrets (env, credentials, task commands):
+space_developer. Org writers (space quotas): organization_manager.
 A resource the user cannot read answers 404 (as if absent); one they can read but not write answers 403.
 """
 
@@ -15,6 +18,8 @@ if TYPE_CHECKING:
 
 SPACE_ROLES = ("space_developer", "space_manager", "space_auditor", "space_supporter")
 ORG_ROLES = ("organization_user", "organization_manager", "organization_auditor", "organization_billing_manager")
+WRITERS = ("space_developer",)
+APP_MANAGERS = ("space_developer", "space_supporter")
 
 
 def _roles(sim: Simulator, user: dict[str, Any]) -> list[dict[str, Any]]:
@@ -44,8 +49,16 @@ def readable_org_guids(sim: Simulator, user: dict[str, Any]) -> set[str]:
     return guids
 
 
+def has_space_role(sim: Simulator, user: dict[str, Any], space_guid: str, types: tuple[str, ...]) -> bool:
+    return any(r["type"] in types and r["space_guid"] == space_guid for r in _roles(sim, user))
+
+
 def can_write_space(sim: Simulator, user: dict[str, Any], space_guid: str) -> bool:
-    return any(r["type"] == "space_developer" and r["space_guid"] == space_guid for r in _roles(sim, user))
+    return has_space_role(sim, user, space_guid, WRITERS)
+
+
+def manages_org(sim: Simulator, user: dict[str, Any], org_guid: str) -> bool:
+    return any(r["type"] == "organization_manager" and r["organization_guid"] == org_guid for r in _roles(sim, user))
 
 
 def check_read(sim: Simulator, user: dict[str, Any], space_guid: str, missing: str) -> None:
@@ -53,16 +66,23 @@ def check_read(sim: Simulator, user: dict[str, Any], space_guid: str, missing: s
         raise not_found(missing)
 
 
-def check_write(sim: Simulator, user: dict[str, Any], space_guid: str, missing: str) -> None:
-    """404 `<missing> not found` if unreadable, 403 if readable but not a space developer."""
+def check_write(sim: Simulator, user: dict[str, Any], space_guid: str, missing: str,
+                roles: tuple[str, ...] = WRITERS) -> None:
+    """404 `<missing> not found` if unreadable, 403 without one of `roles` in the space."""
     check_read(sim, user, space_guid, missing)
-    if not can_write_space(sim, user, space_guid):
+    if not has_space_role(sim, user, space_guid, roles):
         raise not_authorized()
 
 
-def check_target_space(sim: Simulator, user: dict[str, Any], space_guid: str) -> None:
-    """For creates naming a space: CC's 422 if the space is invisible, 403 without the developer role."""
+def check_manage(sim: Simulator, user: dict[str, Any], space_guid: str, missing: str) -> None:
+    """Like check_write, for what CC lets space supporters do too (`can_manage_apps_in_active_space`)."""
+    check_write(sim, user, space_guid, missing, APP_MANAGERS)
+
+
+def check_target_space(sim: Simulator, user: dict[str, Any], space_guid: str,
+                       roles: tuple[str, ...] = WRITERS) -> None:
+    """For creates naming a space: CC's 422 if the space is invisible, 403 without one of `roles`."""
     if sim.store.find("spaces", space_guid) is None or space_guid not in readable_space_guids(sim, user):
         raise unprocessable("Invalid space. Ensure that the space exists and you have access to it.")
-    if not can_write_space(sim, user, space_guid):
+    if not has_space_role(sim, user, space_guid, roles):
         raise not_authorized()

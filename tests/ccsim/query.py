@@ -8,7 +8,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import bad_query
+from .errors import CCError, bad_query, unprocessable
 
 PAGING_KEYS = ("page", "per_page", "order_by")
 Resource = dict[str, Any]
@@ -17,18 +17,26 @@ Resource = dict[str, Any]
 class Query:
     """Parsed query string. Values keep CC's comma-list convention (`names=a,b`)."""
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, invalid_status: int = 400) -> None:
         self.raw = raw
+        self.invalid_status = invalid_status
         self.values: dict[str, str] = {}
         for key, value in urllib.parse.parse_qsl(raw, keep_blank_values=True):
             self.values[key] = value
 
-    def allow(self, *keys: str, paging: bool = True) -> None:
+    def invalid(self, detail: str) -> CCError:
+        """CC's 400 CF-BadQueryParameter; 422 for the endpoints that answer bad parameters with one
+        (roles, space quotas: `unprocessable!(message.errors.full_messages)`)."""
+        return unprocessable(detail) if self.invalid_status == 422 else bad_query(detail)
+
+    def allow(self, *keys: str, paging: bool = True, invalid_status: int | None = None) -> None:
         """Refuse parameters the endpoint does not know, as CC does (400 CF-BadQueryParameter)."""
+        if invalid_status is not None:
+            self.invalid_status = invalid_status
         allowed = [*keys, *(PAGING_KEYS if paging else ())]
         extra = [k for k in self.values if k not in allowed]
         if extra:
-            raise bad_query(
+            raise self.invalid(
                 "Unknown query parameter(s): '"
                 + "', '".join(extra)
                 + "'. Valid parameters are: '"
@@ -53,7 +61,7 @@ class Query:
         wanted = self.list("include") or []
         bad = [w for w in wanted if w not in allowed]
         if bad:
-            raise bad_query(f"Invalid included resource: '{bad[0]}'. Valid included resources are: '"
+            raise self.invalid(f"Invalid included resource: '{bad[0]}'. Valid included resources are: '"
                             + "', '".join(allowed) + "'")
         return wanted
 
@@ -185,9 +193,9 @@ def _int_param(query: Query, key: str, default: int, low: int, high: int, messag
     try:
         value = int(raw)
     except ValueError as exc:
-        raise bad_query(message) from exc
+        raise query.invalid(message) from exc
     if not low <= value <= high:
-        raise bad_query(message)
+        raise query.invalid(message)
     return value
 
 
@@ -206,7 +214,7 @@ def paginate(
     descending = order_by.startswith("-")
     field = order_by.lstrip("+-")
     if field not in order_fields:
-        raise bad_query("Order by can only be: '" + "', '".join(order_fields) + "'")
+        raise query.invalid("Order by can only be: '" + "', '".join(order_fields) + "'")
     ordered = sorted(items, key=lambda r: (r.get(field) or "", r["_seq"]), reverse=descending)
     total = len(ordered)
     total_pages = max(1, math.ceil(total / per_page))

@@ -1,11 +1,15 @@
-"""Built-in responder: what runs for an app whose bits have no command runnable here.
+"""Built-in responder: what runs for an app whose bits have no command runnable here, and for every
+instance of a docker droplet (images are not run: the responder stands in for the image).
 
-Run as a script: `python responder.py`; answers every request with "<app name> <droplet guid>\n".
+Run as a script: `python responder.py`; answers every request with "<app name> <droplet guid>\n",
+or, for a docker droplet (SIM_DOCKER_IMAGE set), with JSON {"image", "app", "droplet_guid", "index",
+"env"} where env holds the variables the instance was started with (the names in SIM_ENV_KEYS).
 Env: PORT, SIM_APP_NAME, SIM_DROPLET_GUID, CF_INSTANCE_INDEX. SIGTERM stops accepting and lets
 in-flight requests finish.
 """
 
 import http.server
+import json
 import os
 import signal
 import threading
@@ -33,9 +37,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        body = f"{os.environ.get('SIM_APP_NAME', '')} {os.environ.get('SIM_DROPLET_GUID', '')}\n".encode()
+        body, content_type = _body()
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Sim-App", os.environ.get("SIM_APP_NAME", ""))
         self.send_header("X-Sim-Instance", os.environ.get("CF_INSTANCE_INDEX", ""))
@@ -50,6 +54,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def _body() -> tuple[bytes, str]:
+    app, droplet = os.environ.get("SIM_APP_NAME", ""), os.environ.get("SIM_DROPLET_GUID", "")
+    image = os.environ.get("SIM_DOCKER_IMAGE")
+    if image is None:
+        return f"{app} {droplet}\n".encode(), "text/plain"
+    keys = [k for k in os.environ.get("SIM_ENV_KEYS", "").split(",") if k]
+    doc = {"image": image, "app": app, "droplet_guid": droplet, "index": int(os.environ.get("CF_INSTANCE_INDEX", "0")),
+           "env": {k: os.environ.get(k) for k in keys}}
+    return json.dumps(doc).encode(), "application/json"
 
 
 def main() -> None:

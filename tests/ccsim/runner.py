@@ -1,8 +1,10 @@
 """App runner: each instance of a started app's process is a subprocess on its own port.
 
 An instance runs `sh -c <command>` in its droplet directory with PORT, VCAP_APPLICATION,
-VCAP_SERVICES, CF_INSTANCE_INDEX and the app's environment variables. Without a command, or when the
-command's program does not exist here, the built-in responder (`responder.py`) runs instead.
+VCAP_SERVICES, CF_INSTANCE_INDEX and the app's environment variables (kept on the instance, so the
+state dump shows what each running instance got). Without a command, when the command's program
+does not exist here, or for a docker droplet (images are not run), the built-in responder
+(`responder.py`) runs instead.
 States: STARTING (placed, `start_s`, then spawned) → RUNNING (health check passes: port accepts,
 HTTP endpoint answers 200, or the process is alive for type `process`) → CRASHED (process exited or
 health check timed out). Stopping sends SIGTERM to the process group, SIGKILL after `stop_grace_s`.
@@ -55,6 +57,8 @@ class Instance:
     builtin: bool = False
     started_at: float = 0.0
     details: str | None = None
+    environment: dict[str, str] = dataclasses.field(default_factory=dict)  # what the app sees, without plumbing
+    image: str | None = None  # docker image of the droplet
 
 
 def free_port() -> int:
@@ -149,20 +153,22 @@ class Runner:
         command = process.get("command") or droplet["process_types"].get(process["type"]) or ""
         path = f"{self.bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"
         port = free_port()
-        env = {
-            "PATH": path, "HOME": cwd, "LANG": os.environ.get("LANG", "C.UTF-8"), "TMPDIR": "/tmp",
-            **instance_environment(self.sim, app, process, index, port),
-        }
-        builtin = not command or not runnable(command, cwd, path)
+        environment = instance_environment(self.sim, app, process, index, port)
+        env = {"PATH": path, "HOME": cwd, "LANG": os.environ.get("LANG", "C.UTF-8"), "TMPDIR": "/tmp", **environment}
+        image = droplet.get("image") if droplet["lifecycle_type"] == "docker" else None
+        builtin = image is not None or not command or not runnable(command, cwd, path)
         if builtin:
             argv = [sys.executable, RESPONDER]
             env.update(SIM_APP_NAME=app["name"], SIM_DROPLET_GUID=droplet["guid"])
+            if image is not None:
+                env.update(SIM_DOCKER_IMAGE=image, SIM_ENV_KEYS=",".join(environment))
         else:
             argv = ["sh", "-c", command]
         return Instance(
             app_guid=app["guid"], process_guid=process["guid"], process_type=process["type"], index=index,
             droplet_guid=droplet["guid"], argv=argv, cwd=cwd, env=env, health=dict(process["health_check"]),
             spawn_at=time.monotonic() + self.sim.config.start_s, port=port, builtin=builtin,
+            environment=environment, image=image,
         )
 
     def _terminate(self, inst: Instance) -> None:
@@ -189,7 +195,8 @@ class Runner:
         return [
             {"app_guid": i.app_guid, "process_guid": i.process_guid, "type": i.process_type, "index": i.index,
              "state": i.state, "port": i.port, "pid": i.proc.pid if i.proc else None,
-             "droplet_guid": i.droplet_guid, "builtin_responder": i.builtin, "details": i.details}
+             "droplet_guid": i.droplet_guid, "builtin_responder": i.builtin, "details": i.details,
+             "docker_image": i.image, "environment": dict(i.environment)}
             for live in self.instances.values() for i in live
         ]
 

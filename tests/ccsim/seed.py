@@ -1,5 +1,5 @@
-"""What exists at start: org `org`, space `space`, users, roles, the shared domain, a stack and the
-service catalog of the built-in broker."""
+"""What exists at start: org `org` with spaces `space` and `space2`, users, roles, the shared domain, a
+stack and the service catalog of the built-in broker. No space quota is applied."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from .validate import new_metadata
 
 ORG = "org"
 SPACE = "space"
+SPACE2 = "space2"
+SPACES = (SPACE, SPACE2)
 SHARED_DOMAIN = "apps.sim.test"
-USERS = {
-    # username: (password, roles)
-    "admin": ("admin-password", ("space_developer", "organization_manager", "organization_user")),
-    "nobody": ("nobody-password", ()),
-    "auditor": ("auditor-password", ("space_auditor", "organization_user")),
+# username: roles as (role type, space name or None for an org role); the password is "<username>-password"
+USERS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "admin": (("space_developer", SPACE), ("organization_manager", None), ("organization_user", None)),
+    "nobody": (),
+    "auditor": (("space_auditor", SPACE), ("organization_user", None)),
+    "developer": (("space_developer", SPACE), ("organization_user", None)),
+    "dev2": (("space_developer", SPACE2), ("organization_user", None)),
+    "supporter": (("space_supporter", SPACE), ("organization_user", None)),
 }
 DEFAULT_CATALOG: list[dict[str, Any]] = [
     {"name": "postgresql", "description": "PostgreSQL database", "tags": ["postgresql", "relational"],
@@ -31,14 +36,15 @@ DEFAULT_CATALOG: list[dict[str, Any]] = [
 
 def seed_store(store: Store, extra_catalog: list[dict[str, Any]]) -> None:
     org = store.add("organizations", {"name": ORG, "metadata": new_metadata(None), "suspended": False})
-    space = store.add("spaces", {"name": SPACE, "organization_guid": org["guid"], "metadata": new_metadata(None)})
-    for username, (password, roles) in USERS.items():
-        user = store.add("users", {"username": username, "password": password, "email": f"{username}@sim.test",
-                                   "origin": "uaa", "metadata": new_metadata(None)})
-        for role in roles:
+    spaces = {name: store.add("spaces", {"name": name, "organization_guid": org["guid"], "quota_guid": None,
+                                         "metadata": new_metadata(None)}) for name in SPACES}
+    for username, roles in USERS.items():
+        user = store.add("users", {"username": username, "password": f"{username}-password",
+                                   "email": f"{username}@sim.test", "origin": "uaa", "metadata": new_metadata(None)})
+        for role, space_name in roles:
             store.add("roles", {"type": role, "user_guid": user["guid"],
-                                "space_guid": space["guid"] if role.startswith("space_") else None,
-                                "organization_guid": org["guid"] if role.startswith("organization_") else None})
+                                "space_guid": spaces[space_name]["guid"] if space_name else None,
+                                "organization_guid": None if space_name else org["guid"]})
     store.add("domains", {"name": SHARED_DOMAIN, "organization_guid": None, "internal": False,
                           "metadata": new_metadata(None)})
     store.add("stacks", {"name": "cflinuxfs4", "description": "Cloud Foundry Linux-based filesystem",

@@ -17,6 +17,7 @@ from .router import Router
 from .runner import Runner
 from .seed import seed_store
 from .state import Clock, Store
+from .task_runner import TaskRunner
 from .uaa import Uaa
 
 log = logging.getLogger("ccsim")
@@ -37,6 +38,7 @@ class Simulator:
         self.uaa = Uaa()
         self.router = Router(self)
         self.runner = Runner(self, work_dir)
+        self.tasks = TaskRunner(self, work_dir)
         self.api_url = ""
         self.router_url = ""
         self.requests: collections.deque[dict[str, Any]] = collections.deque(maxlen=self.config.request_log_limit)
@@ -73,6 +75,7 @@ class Simulator:
             for guid in list(self.runner.instances):
                 for inst in self.runner.instances.pop(guid):
                     self.runner._terminate(inst)
+            self.tasks.reset()
             self.store = Store()
             seed_store(self.store, self.catalog)
             self.config = SimConfig(**self.initial_config.as_dict())
@@ -82,7 +85,7 @@ class Simulator:
             with self.router._outcome_lock:
                 self.router.outcomes.clear()
             self.router.refresh()
-        for sub in ("droplets", "packages"):
+        for sub in ("droplets", "packages", "tasks"):
             shutil.rmtree(self.work_dir / sub, ignore_errors=True)
 
     def dump(self) -> dict[str, Any]:
@@ -95,6 +98,7 @@ class Simulator:
                     "guid": app["guid"], "name": app["name"], "state": app["state"],
                     "space_guid": app["space_guid"], "droplet_guid": app.get("droplet_guid"),
                     "environment_variables": app["env"], "metadata": app["metadata"],
+                    "lifecycle": app["lifecycle"], "features": app["features"],
                     "processes": [{"guid": p["guid"], "type": p["type"], "instances": p["instances"],
                                    "command": p["command"], "health_check": p["health_check"]} for p in procs],
                 })
@@ -111,7 +115,19 @@ class Simulator:
                 "api_url": self.api_url, "router_url": self.router_url,
                 "config": self.config.as_dict(), "faults": self.faults.as_dict(),
                 "counts": {kind: len(table) for kind, table in store.tables.items()},
-                "apps": apps, "routes": routes, "instances": self.runner.dump(),
+                "apps": apps, "routes": routes, "instances": self.runner.dump(), "tasks": self.tasks.dump(),
+                "spaces": [{"guid": s["guid"], "name": s["name"], "quota_guid": s.get("quota_guid")}
+                           for s in store.all("spaces")],
+                "space_quotas": [{"guid": q["guid"], "name": q["name"], "apps": q["apps"],
+                                  "space_guids": [s["guid"] for s in store.all("spaces")
+                                                  if s.get("quota_guid") == q["guid"]]}
+                                 for q in store.all("space_quotas")],
+                "packages": [{"guid": p["guid"], "app_guid": p["app_guid"], "type": p["type"], "state": p["state"],
+                              "image": p["image"]} for p in store.all("packages")],
+                "droplets": [{"guid": d["guid"], "app_guid": d["app_guid"], "state": d["state"],
+                              "lifecycle_type": d["lifecycle_type"], "image": d["image"],
+                              "package_guid": d["package_guid"], "process_types": d["process_types"]}
+                             for d in store.all("droplets")],
                 "service_instances": [{"guid": s["guid"], "name": s["name"], "type": s["type"],
                                        "last_operation": s["last_operation"]}
                                       for s in store.all("service_instances")],
@@ -130,5 +146,7 @@ class Simulator:
 
     def shutdown(self) -> None:
         self.router.stop()
+        with self.lock:
+            self.tasks.reset()
         self.runner.shutdown()
         self.clock.stop()

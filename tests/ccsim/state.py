@@ -23,7 +23,7 @@ log = logging.getLogger("ccsim")
 KINDS = (
     "organizations", "spaces", "users", "roles", "domains", "stacks", "apps", "packages", "builds",
     "droplets", "processes", "routes", "service_brokers", "service_offerings", "service_plans",
-    "service_instances", "service_credential_bindings", "jobs",
+    "service_instances", "service_credential_bindings", "jobs", "tasks", "space_quotas",
 )
 
 

@@ -1,4 +1,6 @@
-"""UAA: password and refresh_token grants issuing signed JWTs (HS256 with a per-run secret).
+"""UAA: password and refresh_token grants issuing signed JWTs (HS256 with a per-run secret), and
+`GET /userinfo`. Expired, forged or malformed tokens get 401: `CF-InvalidAuthToken` from CC,
+`{"error": "invalid_token"}` from UAA.
 
 The access token carries `exp`, `iat`, `user_name`, `user_id`, `origin`, `client_id`, `scope`, `jti`.
 The payload is padded with a `sim_pad` claim until its base64url form has no `-`/`_`, because the
@@ -81,20 +83,42 @@ class Uaa:
         """Claims of a valid bearer token; CC's 401 answers otherwise."""
         if not authorization:
             raise not_authenticated()
+        if self._problem(authorization) is not None:
+            raise invalid_auth_token()
+        return self._claims(authorization)
+
+    def verify_for_uaa(self, authorization: str | None) -> dict[str, Any]:
+        """Claims of a valid bearer token; UAA's 401 answers (OAuth error bodies) otherwise."""
+        if not authorization:
+            raise OAuthError(401, "unauthorized", "Full authentication is required to access this resource")
+        problem = self._problem(authorization)
+        if problem is not None:
+            raise OAuthError(401, "invalid_token", problem)
+        return self._claims(authorization)
+
+    def _problem(self, authorization: str) -> str | None:
+        """Why the bearer token is not valid, or None."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or token.count(".") != 2:
-            raise invalid_auth_token()
+            return "Invalid access token"
         header, payload, signature = token.split(".")
         expected = _b64(hmac.new(self.secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
         if not hmac.compare_digest(expected, signature):
-            raise invalid_auth_token()
+            return "Could not verify token signature."
         try:
             claims = json.loads(_unb64(payload))
-        except ValueError as exc:
-            raise invalid_auth_token() from exc
-        if not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time():
-            raise invalid_auth_token()
-        return claims
+        except ValueError:
+            return "Invalid access token"
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            return "Invalid access token"
+        if claims["exp"] <= time.time():
+            return "The token expired, was revoked, or the token ID is incorrect."
+        return None
+
+    @staticmethod
+    def _claims(authorization: str) -> dict[str, Any]:
+        payload = authorization.partition(" ")[2].split(".")[1]
+        return dict(json.loads(_unb64(payload)))
 
     def refresh(self, token: str) -> str:
         """User guid of a valid refresh token."""

@@ -67,7 +67,8 @@ class Checker:
             self.add(f"{self._name(key)} is too long (maximum is {max_len} characters)")
         return value
 
-    def integer(self, key: str, minimum: int | None = None, nullable: bool = False) -> int | None:
+    def integer(self, key: str, minimum: int | None = None, nullable: bool = False,
+                greater_than: int | None = None) -> int | None:
         value = self.body.get(key, _MISSING)
         if value is _MISSING or (value is None and nullable):
             return None
@@ -77,6 +78,8 @@ class Checker:
             return None
         if minimum is not None and value < minimum:
             self.add(f"{self._name(key)} must be greater than or equal to {minimum}")
+        if greater_than is not None and value <= greater_than:
+            self.add(f"{self._name(key)} must be greater than {greater_than}")
         return value
 
     def boolean(self, key: str) -> bool | None:

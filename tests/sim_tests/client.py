@@ -54,16 +54,16 @@ class CC:
         return self.session.delete(self.url + path, timeout=30, **kw)
 
     # ------------------------------------------------------------ lookups
-    def space_guid(self) -> str:
-        return str(self.get("/v3/spaces?names=space").json()["resources"][0]["guid"])
+    def space_guid(self, name: str = "space") -> str:
+        return str(self.get(f"/v3/spaces?names={name}").json()["resources"][0]["guid"])
 
     def domain_guid(self, name: str = "apps.sim.test") -> str:
         return str(self.get(f"/v3/domains?names={name}").json()["resources"][0]["guid"])
 
     # ------------------------------------------------------------ building blocks
-    def create_app(self, name: str, **extra: Any) -> dict[str, Any]:
-        resp = self.post("/v3/apps", {"name": name, "relationships": {"space": {"data": {"guid": self.space_guid()}}},
-                                      **extra})
+    def create_app(self, name: str, space: str = "space", **extra: Any) -> dict[str, Any]:
+        space_rel = {"space": {"data": {"guid": self.space_guid(space)}}}
+        resp = self.post("/v3/apps", {"name": name, "relationships": space_rel, **extra})
         assert resp.status_code == 201, resp.text
         return dict(resp.json())
 

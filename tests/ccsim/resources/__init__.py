@@ -2,4 +2,20 @@
 
 
 def load_all() -> None:
-    from . import apps, jobs, orgs, packages, processes, root, routes, services  # noqa: F401
+    from . import (  # noqa: F401
+        app_features,
+        apps,
+        builds,
+        droplets,
+        jobs,
+        orgs,
+        packages,
+        processes,
+        root,
+        routes,
+        service_bindings,
+        service_catalog,
+        service_instances,
+        space_quotas,
+        tasks,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import access
+from .. import access, quotas
 from ..api import Req, Resp, endpoint, job_accepted, public, relationship
 from ..errors import not_found, uniqueness, unprocessable
 from ..query import TIMESTAMP_KEYS, filter_by
@@ -16,6 +16,8 @@ from .orgs import present_org, present_space
 
 Resource = dict[str, Any]
 DEFAULT_LIFECYCLE = {"type": "buildpack", "data": {"buildpacks": [], "stack": "cflinuxfs4"}}
+# CC's defaults: `default_app_ssh_access: true`, revisions on since 2020
+DEFAULT_FEATURES = {"ssh": True, "revisions": True, "service-binding-k8s": False, "file-based-vcap-services": False}
 
 
 def present_app(req: Req, app: Resource) -> Resource:
@@ -42,11 +44,14 @@ def visible_apps(req: Req) -> list[Resource]:
     return [a for a in req.sim.store.all("apps") if a["space_guid"] in spaces]
 
 
-def get_app(req: Req, guid: str, write: bool = False) -> Resource:
-    """The app or 404 "App not found"; with `write`, 403 for users without the developer role."""
+def get_app(req: Req, guid: str, write: bool = False, manage: bool = False) -> Resource:
+    """The app or 404 "App not found"; `write`: 403 without the developer role; `manage`: 403 unless
+    developer or supporter."""
     app = req.sim.store.get("apps", guid, "App")
     assert req.user is not None
-    if write:
+    if manage:
+        access.check_manage(req.sim, req.user, app["space_guid"], "App")
+    elif write:
         access.check_write(req.sim, req.user, app["space_guid"], "App")
     else:
         access.check_read(req.sim, req.user, app["space_guid"], "App")
@@ -113,7 +118,7 @@ def create_app(req: Req) -> Resp:
     app = store.add("apps", {
         "name": name, "state": "STOPPED", "space_guid": rels["space"], "lifecycle": lifecycle or DEFAULT_LIFECYCLE,
         "env": {k: v for k, v in (env or {}).items() if v is not None}, "droplet_guid": None,
-        "metadata": new_metadata(metadata),
+        "metadata": new_metadata(metadata), "features": dict(DEFAULT_FEATURES), "max_task_sequence_id": 1,
     })
     from .processes import new_process
 
@@ -200,9 +205,10 @@ def destroy_app(sim: Any, guid: str) -> None:
     if store.remove("apps", guid) is None:
         return
     sim.runner.stop_app(guid)
+    sim.tasks.forget_app(guid)
     for process in store.where("processes", app_guid=guid):
         store.remove("processes", process["guid"])
-    for kind in ("packages", "builds", "droplets"):
+    for kind in ("packages", "builds", "droplets", "tasks"):
         for res in store.where(kind, app_guid=guid):
             store.remove(kind, res["guid"])
     for binding in store.where("service_credential_bindings", app_guid=guid):
@@ -213,9 +219,12 @@ def destroy_app(sim: Any, guid: str) -> None:
 
 
 # ------------------------------------------------------------ actions
-def _start(req: Req, app: Resource) -> None:
+def _require_droplet(app: Resource) -> None:
     if not app.get("droplet_guid"):
         raise unprocessable("Assign a droplet before starting this app.")
+
+
+def _start(req: Req, app: Resource) -> None:
     app["state"] = "STARTED"
     req.sim.store.touch(app)
     req.sim.runner.sync_app(app)
@@ -223,14 +232,17 @@ def _start(req: Req, app: Resource) -> None:
 
 @endpoint("POST", "/v3/apps/{guid}/actions/start")
 def start_app(req: Req) -> Resource:
-    app = get_app(req, req.params["guid"], write=True)
+    app = get_app(req, req.params["guid"])
+    _require_droplet(app)
+    get_app(req, app["guid"], manage=True)
+    quotas.check_start(req.sim, app)
     _start(req, app)
     return present_app(req, app)
 
 
 @endpoint("POST", "/v3/apps/{guid}/actions/stop")
 def stop_app(req: Req) -> Resource:
-    app = get_app(req, req.params["guid"], write=True)
+    app = get_app(req, req.params["guid"], manage=True)
     app["state"] = "STOPPED"
     req.sim.store.touch(app)
     req.sim.runner.sync_app(app)
@@ -239,9 +251,10 @@ def stop_app(req: Req) -> Resource:
 
 @endpoint("POST", "/v3/apps/{guid}/actions/restart")
 def restart_app(req: Req) -> Resource:
-    app = get_app(req, req.params["guid"], write=True)
-    if not app.get("droplet_guid"):
-        raise unprocessable("Assign a droplet before starting this app.")
+    app = get_app(req, req.params["guid"])
+    _require_droplet(app)
+    get_app(req, app["guid"], manage=True)
+    quotas.check_start(req.sim, app)
     req.sim.runner.stop_app(app["guid"])
     _start(req, app)
     return present_app(req, app)
@@ -256,12 +269,12 @@ def _env_body(req: Req, app: Resource) -> Resource:
 
 @endpoint("GET", "/v3/apps/{guid}/environment_variables")
 def show_env_vars(req: Req) -> Resource:
-    return _env_body(req, get_app(req, req.params["guid"]))
+    return _env_body(req, get_app(req, req.params["guid"], write=True))  # secrets: space developers only
 
 
 @endpoint("PATCH", "/v3/apps/{guid}/environment_variables")
 def update_env_vars(req: Req) -> Resource:
-    app = get_app(req, req.params["guid"], write=True)
+    app = get_app(req, req.params["guid"], manage=True)
     check = req.checker(("var",))
     if "var" not in check.body:
         check.add("Var must be an object")
@@ -279,7 +292,7 @@ def update_env_vars(req: Req) -> Resource:
 @endpoint("GET", "/v3/apps/{guid}/env")
 def show_env(req: Req) -> Resource:
     app = get_app(req, req.params["guid"], write=True)
-    from .services import vcap_services
+    from .service_bindings import vcap_services
 
     return {
         "staging_env_json": {}, "running_env_json": {}, "environment_variables": dict(app["env"]),
@@ -317,7 +330,7 @@ def vcap_application(sim: Any, app: Resource, process: Resource | None) -> Resou
 
 
 def instance_environment(sim: Any, app: Resource, process: Resource, index: int, port: int) -> dict[str, str]:
-    from .services import vcap_services
+    from .service_bindings import vcap_services
 
     env = {k: v if isinstance(v, str) else json.dumps(v) for k, v in app["env"].items()}
     env.update({
@@ -345,7 +358,7 @@ def show_current_droplet_rel(req: Req) -> Resource:
 
 @endpoint("PATCH", "/v3/apps/{guid}/relationships/current_droplet")
 def set_current_droplet(req: Req) -> Resource:
-    app = get_app(req, req.params["guid"], write=True)
+    app = get_app(req, req.params["guid"], manage=True)
     check = req.checker(("data",))
     data = check.obj("data")
     guid = data.get("guid") if data else None
@@ -368,7 +381,7 @@ def set_current_droplet(req: Req) -> Resource:
 
 @endpoint("GET", "/v3/apps/{guid}/droplets/current")
 def show_current_droplet(req: Req) -> Resource:
-    from .packages import present_droplet
+    from .droplets import present_droplet
 
     app = get_app(req, req.params["guid"])
     droplet = req.sim.store.find("droplets", app.get("droplet_guid"))

@@ -27,7 +27,8 @@ def present_org(req: Req, org: Resource) -> Resource:
 def present_space(req: Req, space: Resource) -> Resource:
     guid = space["guid"]
     return {**public(space, "name"),
-            "relationships": {"organization": relationship(space["organization_guid"]), "quota": {"data": None}},
+            "relationships": {"organization": relationship(space["organization_guid"]),
+                              "quota": relationship(space.get("quota_guid"))},
             "metadata": space["metadata"],
             "links": {"self": req.link(f"/v3/spaces/{guid}"),
                       "organization": req.link(f"/v3/organizations/{space['organization_guid']}"),
@@ -171,18 +172,54 @@ def show_user(req: Req) -> Resource:
     return present_user(req, user)
 
 
-@endpoint("GET", "/v3/roles")
-def list_roles(req: Req) -> Resp:
-    req.query.allow("guids", "types", "space_guids", "organization_guids", "user_guids", "include", *TIMESTAMP_KEYS)
-    req.query.includes("user", "space", "organization")
+def _visible_roles(req: Req) -> list[Resource]:
+    """CC's `readable_roles`: roles in spaces the user can read, and org roles of orgs they belong to."""
     assert req.user is not None
     spaces = access.readable_space_guids(req.sim, req.user)
     orgs = access.readable_org_guids(req.sim, req.user)
-    items = [r for r in req.sim.store.all("roles") if r["space_guid"] in spaces or r["organization_guid"] in orgs]
+    return [r for r in req.sim.store.all("roles") if r["space_guid"] in spaces or r["organization_guid"] in orgs]
+
+
+def _roles_included(req: Req, includes: list[str]) -> Any:
+    store = req.sim.store
+
+    def included(page: list[Resource]) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for name, key, kind, present in (("user", "user_guid", "users", present_user),
+                                         ("space", "space_guid", "spaces", present_space),
+                                         ("organization", "organization_guid", "organizations", present_org)):
+            if name in includes:
+                guids = dict.fromkeys(r[key] for r in page if r[key])
+                out[kind] = [present(req, store.tables[kind][g]) for g in guids]
+        return out
+
+    return included if includes else None
+
+
+@endpoint("GET", "/v3/roles")
+def list_roles(req: Req) -> Resp:
+    req.query.allow("guids", "types", "space_guids", "organization_guids", "user_guids", "include", *TIMESTAMP_KEYS,
+                    invalid_status=422)  # CC answers bad parameters of the roles endpoints with a 422
+    includes = req.query.includes("user", "space", "organization")
+    items = _visible_roles(req)
     for key, field in (("guids", "guid"), ("types", "type"), ("space_guids", "space_guid"),
                        ("organization_guids", "organization_guid"), ("user_guids", "user_guid")):
         items = filter_by(items, req.query, key, lambda r, f=field: r[f])
-    return req.list_response(items, present_role, labels=False)
+    return req.list_response(items, present_role, labels=False, included=_roles_included(req, includes))
+
+
+@endpoint("GET", "/v3/roles/{guid}")
+def show_role(req: Req) -> Resource:
+    req.query.allow("include", paging=False, invalid_status=422)
+    includes = req.query.includes("user", "space", "organization")
+    role = next((r for r in _visible_roles(req) if r["guid"] == req.params["guid"]), None)
+    if role is None:
+        raise not_found("Role")
+    body = present_role(req, role)
+    included = _roles_included(req, includes)
+    if included:
+        body["included"] = included([role])
+    return body
 
 
 # ------------------------------------------------------------ domains

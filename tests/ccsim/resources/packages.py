@@ -1,4 +1,5 @@
-"""Packages (bits upload), builds (staging) and droplets (staged bits on disk)."""
+"""Packages: bits (zip upload, processed after `upload_s`) and docker (an image reference, READY at
+once); copies (`POST /v3/packages?source_guid=`, COPYING until the bits are copied after `job_s`)."""
 
 from __future__ import annotations
 
@@ -8,85 +9,53 @@ import hashlib
 import json
 import shutil
 import zipfile
-from pathlib import Path
 from typing import Any
 
 from .. import access
 from ..api import Req, Resp, endpoint, job_accepted, public, relationship
-from ..errors import CCError, bad_request, staging_in_progress, unprocessable
+from ..errors import CCError, bad_request, unprocessable
 from ..query import TIMESTAMP_KEYS, filter_by
-from ..state import new_guid
 from ..validate import Checker, merge_metadata, new_metadata
 from . import jobs
-from .apps import get_app, visible_apps
+from .apps import get_app
+from .owned import get_owned, space_org_filters, visible_owned
 
 Resource = dict[str, Any]
+REDACTED = "***"  # CC's Censorship::REDACTED_CREDENTIAL: a docker password is never echoed
 
 
-# ------------------------------------------------------------ presenters
 def present_package(req: Req, pkg: Resource) -> Resource:
     g = pkg["guid"]
     links = {"self": req.link(f"/v3/packages/{g}"), "app": req.link(f"/v3/apps/{pkg['app_guid']}")}
     if pkg["type"] == "bits":
         links["upload"] = req.link(f"/v3/packages/{g}/upload", "POST")
         links["download"] = req.link(f"/v3/packages/{g}/download")
-        data = {"checksum": {"type": "sha256", "value": pkg["checksum"]}, "error": pkg["error"]}
+        data: Resource = {"checksum": {"type": "sha256", "value": pkg["checksum"]}, "error": pkg["error"]}
     else:
-        data = {"image": pkg.get("image"), "username": None, "password": None}
+        username = pkg.get("docker_username")
+        data = {"image": pkg["image"], "username": username, "password": REDACTED if username else None}
     return {**public(pkg, "type", "state"), "data": data,
             "relationships": {"app": relationship(pkg["app_guid"])}, "metadata": pkg["metadata"], "links": links}
 
 
-def present_build(req: Req, build: Resource) -> Resource:
-    return {
-        **public(build, "state", "staging_memory_in_mb", "staging_disk_in_mb",
-                 "staging_log_rate_limit_bytes_per_second", "error", "lifecycle", "created_by"),
-        "package": {"guid": build["package_guid"]},
-        "droplet": {"guid": build["droplet_guid"]} if build["droplet_guid"] else None,
-        "relationships": {"app": relationship(build["app_guid"])}, "metadata": build["metadata"],
-        "links": {"self": req.link(f"/v3/builds/{build['guid']}"), "app": req.link(f"/v3/apps/{build['app_guid']}"),
-                  **({"droplet": req.link(f"/v3/droplets/{build['droplet_guid']}")} if build["droplet_guid"] else {})},
-    }
+def bits_already_uploaded() -> CCError:
+    return CCError(400, 150004, "CF-PackageBitsAlreadyUploaded",
+                   "Bits may be uploaded only once. Create a new package to upload different bits.")
 
 
-def present_droplet(req: Req, droplet: Resource) -> Resource:
-    g = droplet["guid"]
-    return {
-        **public(droplet, "state", "error", "execution_metadata", "process_types", "stack", "image"),
-        "lifecycle": {"type": droplet["lifecycle_type"], "data": {}},
-        "checksum": {"type": "sha256", "value": droplet["checksum"]},
-        "buildpacks": [{"name": "sim_buildpack", "detect_output": "sim", "version": "1.0.0",
-                        "buildpack_name": "sim"}],
-        "relationships": {"app": relationship(droplet["app_guid"])}, "metadata": droplet["metadata"],
-        "links": {"self": req.link(f"/v3/droplets/{g}"), "package": req.link(f"/v3/packages/{droplet['package_guid']}"),
-                  "app": req.link(f"/v3/apps/{droplet['app_guid']}"),
-                  "assign_current_droplet": req.link(f"/v3/apps/{droplet['app_guid']}/relationships/current_droplet",
-                                                     "PATCH"),
-                  "download": req.link(f"/v3/droplets/{g}/download")},
-    }
+def _docker_data(check: Checker, data: Resource | None) -> Resource:
+    if data is None or not isinstance(data.get("image"), str) or not data["image"]:
+        check.add("Data image required")
+        return {}
+    extra = [k for k in data if k not in ("image", "username", "password")]
+    if extra:
+        check.add("Data Unknown field(s): '" + "', '".join(extra) + "'")
+    for key in ("username", "password"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            check.add(f"Data {key} must be a string")
+    return data
 
 
-def _visible(req: Req, kind: str) -> list[Resource]:
-    apps = {a["guid"] for a in visible_apps(req)}
-    return [r for r in req.sim.store.all(kind) if r["app_guid"] in apps]
-
-
-def _get(req: Req, kind: str, guid: str, missing: str, write: bool = False) -> Resource:
-    res = req.sim.store.get(kind, guid, missing)
-    app = req.sim.store.tables["apps"][res["app_guid"]]
-    assert req.user is not None
-    (access.check_write if write else access.check_read)(req.sim, req.user, app["space_guid"], missing)
-    return res
-
-
-def _space_org_filters(req: Req, items: list[Resource]) -> list[Resource]:
-    store = req.sim.store
-    items = filter_by(items, req.query, "space_guids", lambda r: store.tables["apps"][r["app_guid"]]["space_guid"])
-    return filter_by(items, req.query, "organization_guids", lambda r: store.tables["spaces"][
-        store.tables["apps"][r["app_guid"]]["space_guid"]]["organization_guid"])
-
-
-# ------------------------------------------------------------ packages
 @endpoint("POST", "/v3/packages")
 def create_package(req: Req) -> Resp:
     if req.query.has("source_guid"):
@@ -96,43 +65,79 @@ def create_package(req: Req) -> Resp:
     rels = check.relationships(("app",))
     data = check.obj("data")
     metadata = check.metadata()
-    if kind == "docker" and not (data and isinstance(data.get("image"), str)):
-        check.add("Data image required")
+    docker = _docker_data(check, data) if kind == "docker" else {}
     check.done()
     assert req.user is not None
     app = req.sim.store.find("apps", rels["app"])
     if app is None or app["space_guid"] not in access.readable_space_guids(req.sim, req.user):
         raise unprocessable("App is invalid. Ensure it exists and you have access to it.")
     access.check_write(req.sim, req.user, app["space_guid"], "App")
+    if kind != "docker" and app["lifecycle"]["type"] == "docker":
+        raise unprocessable("Cannot create bits package for a Docker app.")
+    if kind != "bits" and app["lifecycle"]["type"] == "buildpack":
+        raise unprocessable("Cannot create Docker package for a buildpack app.")
     pkg = req.sim.store.add("packages", {
         "type": kind, "state": "AWAITING_UPLOAD" if kind == "bits" else "READY", "app_guid": app["guid"],
-        "checksum": None, "error": None, "image": (data or {}).get("image"), "metadata": new_metadata(metadata),
+        "checksum": None, "error": None, "image": docker.get("image"), "docker_username": docker.get("username"),
+        "docker_password": docker.get("password"), "metadata": new_metadata(metadata),
     })
     return Resp(201, present_package(req, pkg))
 
 
 def _copy_package(req: Req) -> Resp:
     req.query.allow("source_guid", paging=False)
-    source = _get(req, "packages", req.query.get("source_guid") or "", "Package")
     check = req.checker(("relationships",))
     rels = check.relationships(("app",))
     check.done()
-    target = get_app(req, rels["app"], write=True)
-    fields = {k: v for k, v in source.items() if k not in ("guid", "created_at", "updated_at", "_seq")}
-    pkg = req.sim.store.add("packages", {**fields, "app_guid": target["guid"], "metadata": new_metadata(None)})
-    if source["type"] == "bits" and req.sim.package_file(source["guid"]).exists():
-        shutil.copy(req.sim.package_file(source["guid"]), req.sim.package_file(pkg["guid"]))
+    assert req.user is not None
+    sim, store = req.sim, req.sim.store
+    target = store.find("apps", rels["app"])
+    if target is None or target["space_guid"] not in access.readable_space_guids(sim, req.user):
+        raise unprocessable("App is invalid. Ensure it exists and you have access to it.")
+    access.check_write(sim, req.user, target["space_guid"], "App")
+    source = store.find("packages", req.query.get("source_guid"))
+    source_space = store.tables["apps"][source["app_guid"]]["space_guid"] if source else None
+    if source is None or source_space not in access.readable_space_guids(sim, req.user):
+        raise unprocessable("Source package is invalid. Ensure it exists and you have access to it.")
+    access.check_write(sim, req.user, source_space, "Package")
+    if source["app_guid"] == target["guid"]:
+        raise unprocessable("Source and destination app cannot be the same")
+    bits = source["type"] == "bits"
+    pkg = store.add("packages", {
+        "type": source["type"], "state": "COPYING" if bits else "READY", "app_guid": target["guid"],
+        "checksum": None, "error": None, "image": source["image"], "docker_username": None,
+        "docker_password": None, "metadata": new_metadata(None),
+    })
+    if bits:
+        sim.clock.call_later(sim.config.job_s, lambda: _finish_copy(sim, source["guid"], pkg))
     return Resp(201, present_package(req, pkg))
+
+
+def _finish_copy(sim: Any, source_guid: str, pkg: Resource) -> None:
+    """Like CC's PackageBitsCopier: the copy is READY with the source's checksum, or FAILED."""
+    if pkg["guid"] not in sim.store.tables["packages"]:
+        return
+    source = sim.store.find("packages", source_guid)
+    source_file = sim.package_file(source_guid)
+    if source is None:
+        pkg["state"], pkg["error"] = "FAILED", "failed to copy - source package does not exist"
+    elif not source_file.exists():
+        pkg["state"], pkg["error"] = "FAILED", f"failed to copy - Could not find object '{source_guid}'"
+    else:
+        sim.package_file(pkg["guid"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source_file, sim.package_file(pkg["guid"]))
+        pkg["state"], pkg["checksum"] = "READY", source["checksum"]
+    sim.store.touch(pkg)
 
 
 @endpoint("GET", "/v3/packages")
 def list_packages(req: Req) -> Resp:
     req.query.allow("guids", "states", "types", "app_guids", "space_guids", "organization_guids",
                     "label_selector", *TIMESTAMP_KEYS)
-    items = _visible(req, "packages")
+    items = visible_owned(req, "packages")
     for key, field in (("guids", "guid"), ("states", "state"), ("types", "type"), ("app_guids", "app_guid")):
         items = filter_by(items, req.query, key, lambda r, f=field: r[f])
-    return req.list_response(_space_org_filters(req, items), present_package)
+    return req.list_response(space_org_filters(req, items), present_package)
 
 
 @endpoint("GET", "/v3/apps/{guid}/packages")
@@ -147,15 +152,24 @@ def list_app_packages(req: Req) -> Resp:
 
 @endpoint("GET", "/v3/packages/{guid}")
 def show_package(req: Req) -> Resource:
-    return present_package(req, _get(req, "packages", req.params["guid"], "Package"))
+    return present_package(req, get_owned(req, "packages", req.params["guid"], "Package"))
 
 
 @endpoint("PATCH", "/v3/packages/{guid}")
 def update_package(req: Req) -> Resource:
-    pkg = _get(req, "packages", req.params["guid"], "Package", write=True)
     check = req.checker(("metadata", "username", "password"))
     metadata = check.metadata()
+    username = check.string("username", nullable=True)
+    password = check.string("password", nullable=True)
     check.done()
+    pkg = get_owned(req, "packages", req.params["guid"], "Package")
+    if pkg["type"] != "docker" and (username or password):
+        raise unprocessable("Cannot update Docker credentials for a buildpack app.")
+    pkg = get_owned(req, "packages", pkg["guid"], "Package", write=True)
+    if "username" in check.body:
+        pkg["docker_username"] = username
+    if "password" in check.body:
+        pkg["docker_password"] = password
     merge_metadata(pkg["metadata"], metadata)
     req.sim.store.touch(pkg)
     return present_package(req, pkg)
@@ -163,7 +177,7 @@ def update_package(req: Req) -> Resource:
 
 @endpoint("DELETE", "/v3/packages/{guid}")
 def delete_package(req: Req) -> Resp:
-    pkg = _get(req, "packages", req.params["guid"], "Package", write=True)
+    pkg = get_owned(req, "packages", req.params["guid"], "Package", write=True)
     guid = pkg["guid"]
 
     def work(job: Resource) -> None:
@@ -191,11 +205,6 @@ def _multipart(req: Req) -> dict[str, bytes]:
 
 @endpoint("POST", "/v3/packages/{guid}/upload")
 def upload_package(req: Req) -> Resource:
-    pkg = _get(req, "packages", req.params["guid"], "Package", write=True)
-    if pkg["type"] != "bits":
-        raise unprocessable("Package type must be bits.")
-    if pkg["state"] != "AWAITING_UPLOAD":
-        raise unprocessable("Package may be uploaded only once. Create a new package to upload different bits.")
     parts = _multipart(req)
     unknown = [k for k in parts if k not in ("bits", "resources")]
     if unknown:
@@ -210,6 +219,11 @@ def upload_package(req: Req) -> Resource:
     bits = parts.get("bits")
     if bits is None and resources is None:
         raise unprocessable("Upload must include either resources or bits")
+    pkg = get_owned(req, "packages", req.params["guid"], "Package", write=True)
+    if pkg["type"] != "bits":
+        raise unprocessable("Package type must be bits.")
+    if pkg["state"] != "AWAITING_UPLOAD":
+        raise bits_already_uploaded()
     path = req.sim.package_file(pkg["guid"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(bits or b"")
@@ -227,183 +241,3 @@ def upload_package(req: Req) -> Resource:
 
     req.sim.clock.call_later(req.sim.config.upload_s, processed)
     return present_package(req, pkg)
-
-
-# ------------------------------------------------------------ builds
-@endpoint("POST", "/v3/builds")
-def create_build(req: Req) -> Resp:
-    check = req.checker(("package", "lifecycle", "staging_memory_in_mb", "staging_disk_in_mb",
-                         "staging_log_rate_limit_bytes_per_second", "metadata"))
-    package = check.obj("package")
-    if package is None or not isinstance(package.get("guid"), str):
-        check.add("Package guid must be a string")
-    lifecycle = check.obj("lifecycle")
-    memory = check.integer("staging_memory_in_mb", minimum=1, nullable=True)
-    disk = check.integer("staging_disk_in_mb", minimum=1, nullable=True)
-    log_rate = check.integer("staging_log_rate_limit_bytes_per_second", minimum=-1, nullable=True)
-    metadata = check.metadata()
-    check.done()
-    assert package is not None and req.user is not None
-    store = req.sim.store
-    pkg = store.find("packages", package["guid"])
-    app = store.find("apps", pkg["app_guid"]) if pkg else None
-    if pkg is None or app is None or app["space_guid"] not in access.readable_space_guids(req.sim, req.user):
-        raise unprocessable("Unable to use package. Ensure that the package exists and you have access to it.")
-    access.check_write(req.sim, req.user, app["space_guid"], "Package")
-    if pkg["state"] != "READY":
-        raise bad_request("Cannot stage package whose state is not ready.")
-    if any(b["state"] == "STAGING" for b in store.where("builds", app_guid=app["guid"])):
-        raise staging_in_progress()
-    build = store.add("builds", {
-        "state": "STAGING", "staging_memory_in_mb": memory or 1024, "staging_disk_in_mb": disk or 1024,
-        "staging_log_rate_limit_bytes_per_second": log_rate if log_rate is not None else -1, "error": None,
-        "lifecycle": lifecycle if lifecycle else {"type": app["lifecycle"]["type"], "data": app["lifecycle"]["data"]},
-        "created_by": {"guid": req.user["guid"], "name": req.user["username"], "email": req.user["email"]},
-        "package_guid": pkg["guid"], "app_guid": app["guid"], "droplet_guid": None,
-        "metadata": new_metadata(metadata),
-    })
-    req.sim.clock.call_later(req.sim.config.staging_s, lambda: _finish_staging(req.sim, build, pkg, app))
-    return Resp(201, present_build(req, build))
-
-
-def _process_types(droplet_dir: Path) -> dict[str, str]:
-    types = {"web": ""}
-    procfile = droplet_dir / "Procfile"
-    if procfile.is_file():
-        for line in procfile.read_text(errors="replace").splitlines():
-            name, sep, command = line.partition(":")
-            if sep and name.strip() and not name.strip().startswith("#"):
-                types[name.strip()] = command.strip()
-    return types
-
-
-def _finish_staging(sim: Any, build: Resource, pkg: Resource, app: Resource) -> None:
-    if build["guid"] not in sim.store.tables["builds"] or build["state"] != "STAGING":
-        return
-    try:
-        if sim.faults.staging_fails(app["name"]):
-            raise CCError(400, 170001, "CF-StagingError", "Staging error: staging failed (injected fault)")
-        droplet_guid = new_guid()
-        target = sim.droplet_dir(droplet_guid)
-        target.mkdir(parents=True, exist_ok=True)
-        source = sim.package_file(pkg["guid"])
-        if pkg["type"] == "bits" and source.exists() and source.stat().st_size:
-            try:
-                with zipfile.ZipFile(source) as archive:
-                    for info in archive.infolist():
-                        archive.extract(info, target)
-                        mode = (info.external_attr >> 16) & 0o777
-                        if mode:
-                            (target / info.filename).chmod(mode)
-            except (zipfile.BadZipFile, OSError) as exc:
-                raise CCError(400, 170001, "CF-StagingError", f"Staging error: cannot unpack bits: {exc}") from exc
-        types = _process_types(target)
-    except CCError as err:
-        build["state"], build["error"] = "FAILED", f"StagingError - {err.detail}"
-        sim.store.touch(build)
-        return
-    droplet = sim.store.add("droplets", {
-        "guid": droplet_guid, "state": "STAGED", "error": None, "execution_metadata": "", "process_types": types,
-        "stack": app["lifecycle"]["data"].get("stack"), "image": None, "lifecycle_type": app["lifecycle"]["type"],
-        "checksum": pkg["checksum"], "app_guid": app["guid"], "package_guid": pkg["guid"],
-        "metadata": new_metadata(None), "_dir": str(target),
-    })
-    build["state"], build["droplet_guid"] = "STAGED", droplet["guid"]
-    sim.store.touch(build)
-
-
-@endpoint("GET", "/v3/builds")
-def list_builds(req: Req) -> Resp:
-    req.query.allow("states", "app_guids", "package_guids", "label_selector", *TIMESTAMP_KEYS)
-    items = _visible(req, "builds")
-    for key, field in (("states", "state"), ("app_guids", "app_guid"), ("package_guids", "package_guid")):
-        items = filter_by(items, req.query, key, lambda r, f=field: r[f])
-    return req.list_response(items, present_build)
-
-
-@endpoint("GET", "/v3/apps/{guid}/builds")
-def list_app_builds(req: Req) -> Resp:
-    req.query.allow("states", "label_selector", *TIMESTAMP_KEYS)
-    app = get_app(req, req.params["guid"])
-    items = filter_by(req.sim.store.where("builds", app_guid=app["guid"]), req.query, "states", lambda r: r["state"])
-    return req.list_response(items, present_build)
-
-
-@endpoint("GET", "/v3/builds/{guid}")
-def show_build(req: Req) -> Resource:
-    return present_build(req, _get(req, "builds", req.params["guid"], "Build"))
-
-
-@endpoint("PATCH", "/v3/builds/{guid}")
-def update_build(req: Req) -> Resource:
-    build = _get(req, "builds", req.params["guid"], "Build", write=True)
-    check = req.checker(("metadata",))
-    metadata = check.metadata()
-    check.done()
-    merge_metadata(build["metadata"], metadata)
-    req.sim.store.touch(build)
-    return present_build(req, build)
-
-
-# ------------------------------------------------------------ droplets
-@endpoint("GET", "/v3/droplets")
-def list_droplets(req: Req) -> Resp:
-    req.query.allow("guids", "states", "app_guids", "space_guids", "organization_guids", "label_selector",
-                    *TIMESTAMP_KEYS)
-    items = _visible(req, "droplets")
-    for key, field in (("guids", "guid"), ("states", "state"), ("app_guids", "app_guid")):
-        items = filter_by(items, req.query, key, lambda r, f=field: r[f])
-    return req.list_response(_space_org_filters(req, items), present_droplet)
-
-
-@endpoint("GET", "/v3/apps/{guid}/droplets")
-def list_app_droplets(req: Req) -> Resp:
-    req.query.allow("guids", "states", "current", "label_selector", *TIMESTAMP_KEYS)
-    app = get_app(req, req.params["guid"])
-    items = req.sim.store.where("droplets", app_guid=app["guid"])
-    for key, field in (("guids", "guid"), ("states", "state")):
-        items = filter_by(items, req.query, key, lambda r, f=field: r[f])
-    if req.query.boolean("current"):
-        items = [d for d in items if d["guid"] == app.get("droplet_guid")]
-    return req.list_response(items, present_droplet)
-
-
-@endpoint("GET", "/v3/packages/{guid}/droplets")
-def list_package_droplets(req: Req) -> Resp:
-    req.query.allow("guids", "states", "label_selector", *TIMESTAMP_KEYS)
-    pkg = _get(req, "packages", req.params["guid"], "Package")
-    items = req.sim.store.where("droplets", package_guid=pkg["guid"])
-    return req.list_response(items, present_droplet)
-
-
-@endpoint("GET", "/v3/droplets/{guid}")
-def show_droplet(req: Req) -> Resource:
-    return present_droplet(req, _get(req, "droplets", req.params["guid"], "Droplet"))
-
-
-@endpoint("PATCH", "/v3/droplets/{guid}")
-def update_droplet(req: Req) -> Resource:
-    droplet = _get(req, "droplets", req.params["guid"], "Droplet", write=True)
-    check = Checker(req.json(), ("metadata", "image"))
-    metadata = check.metadata()
-    check.done()
-    merge_metadata(droplet["metadata"], metadata)
-    req.sim.store.touch(droplet)
-    return present_droplet(req, droplet)
-
-
-@endpoint("DELETE", "/v3/droplets/{guid}")
-def delete_droplet(req: Req) -> Resp:
-    droplet = _get(req, "droplets", req.params["guid"], "Droplet", write=True)
-    guid = droplet["guid"]
-
-    def work(job: Resource) -> None:
-        store = req.sim.store
-        store.remove("droplets", guid)
-        for app in store.all("apps"):
-            if app.get("droplet_guid") == guid:
-                app["droplet_guid"] = None
-        shutil.rmtree(req.sim.droplet_dir(guid), ignore_errors=True)
-
-    return job_accepted(req, jobs.start(req.sim, "droplet.delete", ("droplet", guid), req.sim.config.job_s, work))
-

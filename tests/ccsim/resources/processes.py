@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from .. import access
+from .. import access, quotas
 from ..api import Req, Resp, endpoint, public, relationship
 from ..errors import not_found
 from ..query import TIMESTAMP_KEYS, filter_by
@@ -62,15 +62,16 @@ def present_process(req: Req, process: Resource) -> Resource:
 
 
 def get_process(req: Req, guid: str, write: bool = False) -> Resource:
+    """The process or 404; `write`: 403 unless space developer or supporter (CC's `ensure_can_write`)."""
     process = req.sim.store.get("processes", guid, "Process")
     app = req.sim.store.tables["apps"][process["app_guid"]]
     assert req.user is not None
-    (access.check_write if write else access.check_read)(req.sim, req.user, app["space_guid"], "Process")
+    (access.check_manage if write else access.check_read)(req.sim, req.user, app["space_guid"], "Process")
     return process
 
 
 def app_process(req: Req, write: bool = False) -> Resource:
-    app = get_app(req, req.params["guid"], write=write)
+    app = get_app(req, req.params["guid"], manage=write)
     for process in req.sim.store.where("processes", app_guid=app["guid"]):
         if process["type"] == req.params["type"]:
             return process
@@ -168,6 +169,8 @@ def _scale(req: Req, process: Resource) -> Resp:
     disk = check.integer("disk_in_mb", minimum=1)
     log_rate = check.integer("log_rate_limit_in_bytes_per_second", minimum=-1)
     check.done()
+    quotas.check_scale(req.sim, process, memory if memory is not None else process["memory_in_mb"],
+                       instances if instances is not None else process["instances"])
     for key, value in (("instances", instances), ("memory_in_mb", memory), ("disk_in_mb", disk),
                        ("log_rate_limit_in_bytes_per_second", log_rate)):
         if value is not None:

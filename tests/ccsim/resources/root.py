@@ -1,4 +1,4 @@
-"""Root documents (`/`, `/v3`, `/v3/info`) and the UAA endpoints (`/login`, `/oauth/token`)."""
+"""Root documents (`/`, `/v3`, `/v3/info`) and the UAA endpoints (`/login`, `/oauth/token`, `/userinfo`)."""
 
 from __future__ import annotations
 
@@ -93,3 +93,19 @@ def token(req: Req) -> Resp:
     except OAuthError as err:
         return Resp(err.status, err.body, {"Cache-Control": "no-store"})
     return Resp(200, body, {"Cache-Control": "no-store"})
+
+
+@endpoint("GET", "/userinfo", auth=False)
+def userinfo(req: Req) -> Resp:
+    """UAA's OpenID Connect user info for the bearer token's user."""
+    try:
+        claims = req.sim.uaa.verify_for_uaa(req.headers.get("authorization"))
+        user = req.sim.store.find("users", claims.get("user_id"))
+        if user is None:
+            raise OAuthError(401, "invalid_token", "Invalid access token")
+    except OAuthError as err:
+        return Resp(err.status, err.body, {"WWW-Authenticate": f'Bearer error="{err.body["error"]}"'})
+    name = user["username"]
+    return Resp(200, {"user_id": user["guid"], "sub": user["guid"], "user_name": name, "given_name": name,
+                      "family_name": "", "email": user["email"], "email_verified": True, "phone_number": None,
+                      "previous_logon_time": None, "name": name})

@@ -51,7 +51,7 @@ def visible_routes(req: Req) -> list[Resource]:
 def get_route(req: Req, guid: str, write: bool = False) -> Resource:
     route = req.sim.store.get("routes", guid, "Route")
     assert req.user is not None
-    (access.check_write if write else access.check_read)(req.sim, req.user, route["space_guid"], "Route")
+    (access.check_manage if write else access.check_read)(req.sim, req.user, route["space_guid"], "Route")
     return route
 
 
@@ -95,7 +95,7 @@ def create_route(req: Req) -> Resp:
         raise unprocessable("Routes with protocol 'http' do not support ports.")
     assert req.user is not None
     store = req.sim.store
-    access.check_target_space(req.sim, req.user, rels["space"])
+    access.check_target_space(req.sim, req.user, rels["space"], access.APP_MANAGERS)
     domain = store.find("domains", rels["domain"])
     space = store.tables["spaces"][rels["space"]]
     if domain is None or domain["organization_guid"] not in (None, space["organization_guid"]):
@@ -212,7 +212,7 @@ def delete_unmapped_routes(req: Req) -> Resp:
     req.query.allow("unmapped", paging=False)
     space = get_space(req, req.params["guid"])
     assert req.user is not None
-    access.check_write(req.sim, req.user, space["guid"], "Space")
+    access.check_manage(req.sim, req.user, space["guid"], "Space")
     if req.query.get("unmapped") != "true":
         raise unprocessable("Mass delete not supported for routes. Use 'unmapped=true' parameter to delete all "
                             "unmapped routes.")
