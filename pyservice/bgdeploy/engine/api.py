@@ -137,7 +137,8 @@ class Engine:
         plan = DeploymentPlan(scheme=_scheme(process_type, options))
         models: dict[str, DeploymentModel] = {}
         if process_type != UNDEPLOY:
-            plan.default_domain, models = resolve_operation(self.store, op, target, token, self.cc_factory)
+            plan.default_domain, models = resolve_operation(self.store, op, target, token, self.cc_factory,
+                                                            self.cache_dir)
         elif not mta_id:
             raise ContentError("No MTA ID given")
         op.data = plan.plain()

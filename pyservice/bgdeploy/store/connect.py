@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from bgdeploy.errors import InfrastructureError
+
 log = logging.getLogger(__name__)
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(InfrastructureError):
     """The database could not be reached for longer than the store waits."""
 
 
