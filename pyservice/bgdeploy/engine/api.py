@@ -258,8 +258,9 @@ class Engine:
             cc.close()
 
     def ended(self, op: OperationRecord) -> None:
-        """An operation reached a final state: its uploads go (unless --keep-files)."""
-        if op.state not in FINAL_STATES or self.settings.keep_files:
+        """An operation reached a final state: its uploads go (unless --keep-files, for the engine or the
+        operation)."""
+        if op.state not in FINAL_STATES or self.settings.keep_files or op.options.get("keep_files"):
             return
         in_use = self.store.files_in_use()
         for file_id in [op.archive_id, *op.ext_ids]:
