@@ -50,16 +50,17 @@ class LeaseQueries:
         return bool(rows)
 
     def claim_orphans(self: Store, owner: str, lease_s: float, limit: int = 8) -> list[str]:
-        """RUNNING operations nobody holds (their instance died): claim up to `limit` of them."""
-        select = ("SELECT id FROM operations WHERE state = ? AND abort_requested = 0 "
+        """RUNNING operations nobody holds (their instance died): claim up to `limit` of them. Never our
+        own: after an outage our leases may have expired, but our runners still run them."""
+        select = ("SELECT id FROM operations WHERE state = ? AND abort_requested = 0 AND owner <> ? "
                   "AND (owner = '' OR lease_expires < NOW()) ORDER BY started_at LIMIT ?")
         if self.dialect.postgres:
             rows = self._query(f"UPDATE operations SET owner = ?, lease_expires = NOW() + ? "
                                f"WHERE id IN ({select} FOR UPDATE SKIP LOCKED) RETURNING id",
-                               (owner, lease_s, RUNNING, limit))
+                               (owner, lease_s, RUNNING, owner, limit))
             return [r[0] for r in rows]
         claimed = []
-        for (op_id,) in self._query(select, (RUNNING, limit)):
+        for (op_id,) in self._query(select, (RUNNING, owner, limit)):
             if self.claim(op_id, owner, lease_s):
                 claimed.append(op_id)
         return claimed
