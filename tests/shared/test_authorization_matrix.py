@@ -1,4 +1,4 @@
-"""Every Deployer RPC × every kind of caller, through a raw gRPC client: only the allowed cells succeed,
+"""Every Deployer RPC x every kind of caller, through a raw gRPC client: only the allowed cells succeed,
 and the refused ones change nothing in Cloud Controller (nor the operation)."""
 
 from __future__ import annotations
@@ -74,19 +74,19 @@ def test_every_rpc_for_every_caller(sim, engines, client_of) -> None:  # type: i
             try:
                 call(tokens[caller])
             except grpc.RpcError as exc:
-                assert exc.code() == expected_refusal(caller), f"{caller} × {rpc}: {exc.code()} {exc.details()}"
+                assert exc.code() == expected_refusal(caller), f"{caller} x {rpc}: {exc.code()} {exc.details()}"
                 outcomes[exc.code().name] += 1
                 continue
-            raise AssertionError(f"{caller} × {rpc} was allowed")
+            raise AssertionError(f"{caller} x {rpc} was allowed")
     after = (sim.mutating_requests(), c.get(paused.id, dev))
     assert after == before, "a refused call changed something"
 
     for caller in ("auditor", "developer"):
         for rpc, call in sorted(rpcs.items(), key=lambda kv: kv[0] == "Act"):  # the abort last
             if allowed(caller, rpc):
-                assert call(tokens[caller]) is not None, f"{caller} × {rpc}"
+                assert call(tokens[caller]) is not None, f"{caller} x {rpc}"
                 outcomes["OK"] += 1
     assert c.get(paused.id, dev).state == pb.STATE_ABORTED
     assert outcomes == {"OK": 16, "UNAUTHENTICATED": 20, "PERMISSION_DENIED": 24}, outcomes
-    print(f"\nauthorisation matrix: {len(CALLERS)} callers × {len(rpcs)} RPCs = {sum(outcomes.values())} cells: "
+    print(f"\nauthorisation matrix: {len(CALLERS)} callers x {len(rpcs)} RPCs = {sum(outcomes.values())} cells: "
           f"{dict(outcomes)}")

@@ -117,9 +117,11 @@ class Engine:
             if source.watchers <= 0:
                 self._tokens.pop(op_id, None)
 
-    def offer_token(self, op_id: str, token: str) -> None:
-        """A watcher's token: used only if it is the token of the operation's actor."""
-        self.tokens(op_id).offer(token)
+    def holds_token(self, op_id: str) -> bool:
+        """Whether this instance keeps a token of the operation in memory."""
+        with self._lock:
+            source = self._tokens.get(op_id)
+        return source is not None and source.holds()
 
     # -- starting ---------------------------------------------------------------------------------
 

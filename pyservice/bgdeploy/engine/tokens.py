@@ -96,6 +96,10 @@ class TokenSource:
         self._wanted = False
         self._cond.notify_all()
 
+    def holds(self) -> bool:
+        with self._cond:
+            return bool(self._token)
+
     @property
     def watchers(self) -> int:
         with self._cond:

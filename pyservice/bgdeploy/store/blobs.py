@@ -7,22 +7,20 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bgdeploy.store.base import Queries
 from bgdeploy.store.records import FileRecord
-
-if TYPE_CHECKING:
-    from bgdeploy.store.store import Store
 
 CHUNK_BYTES = 1 << 20
 
 
 class BlobQueries:
-    def add_chunk(self: Store, file_id: str, seq: int, data: bytes) -> None:
+    def add_chunk(self: Queries, file_id: str, seq: int, data: bytes) -> None:
         self._execute("INSERT INTO file_chunks (file_id, seq, data, created_at) VALUES (?, ?, ?, NOW())",
                       (file_id, seq, data))
 
-    def chunks(self: Store, file_id: str) -> Iterator[bytes]:
+    def chunks(self: Queries, file_id: str) -> Iterator[bytes]:
         """The content, one chunk per query: a 4 GiB archive never sits in memory."""
         seq = 0
         while True:
@@ -32,10 +30,10 @@ class BlobQueries:
             yield bytes(rows[0][0])
             seq += 1
 
-    def delete_chunks(self: Store, file_id: str) -> None:
+    def delete_chunks(self: Queries, file_id: str) -> None:
         self._execute("DELETE FROM file_chunks WHERE file_id = ?", (file_id,))
 
-    def delete_file(self: Store, rec: FileRecord) -> None:
+    def delete_file(self: Queries, rec: FileRecord) -> None:
         def work(cur: Any) -> None:
             cur.execute(self.sql("DELETE FROM file_chunks WHERE file_id = ?"), (rec.id,))
             cur.execute(self.sql("DELETE FROM files WHERE id = ?"), (rec.id,))
@@ -44,7 +42,7 @@ class BlobQueries:
         if rec.path and os.path.exists(rec.path):
             os.unlink(rec.path)
 
-    def local_copy(self: Store, rec: FileRecord, cache_dir: str) -> str:
+    def local_copy(self: Queries, rec: FileRecord, cache_dir: str) -> str:
         """A path to the file's content on this machine: its own path, or a verified copy from the database
         in `cache_dir` (made once per instance)."""
         if rec.path:

@@ -8,23 +8,21 @@ same row). An abort is a flag in the row (`abort_requested`) that the owner read
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bgdeploy.store.base import Queries
 from bgdeploy.store.records import ABORTED, ACTIVE_STATES, RUNNING
-
-if TYPE_CHECKING:
-    from bgdeploy.store.store import Store
 
 
 class LeaseQueries:
-    def claim(self: Store, op_id: str, owner: str, lease_s: float) -> bool:
+    def claim(self: Queries, op_id: str, owner: str, lease_s: float) -> bool:
         """Own a RUNNING operation whose lease is free, expired or already ours."""
         return self._execute(
             "UPDATE operations SET owner = ?, lease_expires = NOW() + ? WHERE id = ? AND state = ? "
             "AND abort_requested = 0 AND (owner = '' OR owner = ? OR lease_expires < NOW())",
             (owner, lease_s, op_id, RUNNING, owner)) == 1
 
-    def renew(self: Store, owner: str, op_ids: Sequence[str], lease_s: float) -> dict[str, bool]:
+    def renew(self: Queries, owner: str, op_ids: Sequence[str], lease_s: float) -> dict[str, bool]:
         """Extend our leases; returns {op id: abort requested} for those we still own (missing: lost)."""
         if not op_ids:
             return {}
@@ -39,17 +37,17 @@ class LeaseQueries:
 
         return self._do(work)
 
-    def release(self: Store, op_id: str, owner: str) -> None:
+    def release(self: Queries, op_id: str, owner: str) -> None:
         self._execute("UPDATE operations SET owner = '', lease_expires = 0 WHERE id = ? AND owner = ?",
                       (op_id, owner))
 
-    def lease_live(self: Store, op_id: str) -> bool:
+    def lease_live(self: Queries, op_id: str) -> bool:
         """Some instance owns the operation and its lease has not expired."""
         rows = self._query("SELECT 1 FROM operations WHERE id = ? AND owner <> '' AND lease_expires >= NOW()",
                            (op_id,))
         return bool(rows)
 
-    def claim_orphans(self: Store, owner: str, lease_s: float, limit: int = 8) -> list[str]:
+    def claim_orphans(self: Queries, owner: str, lease_s: float, limit: int = 8) -> list[str]:
         """RUNNING operations nobody holds (their instance died): claim up to `limit` of them. Never our
         own: after an outage our leases may have expired, but our runners still run them."""
         select = ("SELECT id FROM operations WHERE state = ? AND abort_requested = 0 AND owner <> ? "
@@ -65,12 +63,12 @@ class LeaseQueries:
                 claimed.append(op_id)
         return claimed
 
-    def request_abort(self: Store, op_id: str) -> bool:
+    def request_abort(self: Queries, op_id: str) -> bool:
         marks = ", ".join("?" for _ in ACTIVE_STATES)
         return self._execute(f"UPDATE operations SET abort_requested = 1 WHERE id = ? AND state IN ({marks})",
                              (op_id, *ACTIVE_STATES)) == 1
 
-    def finish_abort(self: Store, op_id: str, ended_at: float) -> bool:
+    def finish_abort(self: Queries, op_id: str, ended_at: float) -> bool:
         """Record ABORTED and release the MTA lock and the lease (only from an active state)."""
         marks = ", ".join("?" for _ in ACTIVE_STATES)
         return self._execute(
@@ -78,7 +76,7 @@ class LeaseQueries:
             f"abort_requested = 0, version = version + 1, updated_at = NOW() WHERE id = ? AND state IN ({marks})",
             (ABORTED, ended_at, op_id, *ACTIVE_STATES)) == 1
 
-    def pending_aborts(self: Store) -> list[str]:
+    def pending_aborts(self: Queries) -> list[str]:
         """Aborts asked for whose owner is gone: nobody else will finish them."""
         rows = self._query("SELECT id FROM operations WHERE abort_requested = 1 "
                            "AND (owner = '' OR lease_expires < NOW())")

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bgdeploy.store.base import FILE_COLUMNS, OP_COLUMNS, Queries, op_from_row
 from bgdeploy.store.records import ABORTED, ACTION_REQUIRED, ACTIVE_STATES, ERROR, FileRecord
-
-if TYPE_CHECKING:
-    from bgdeploy.store.store import Store
-
-_FILE_COLUMNS = "id, sha256, kind, size, file_name, space_guid, created_at, path"
 
 
 class RetentionQueries:
-    def abort_idle(self: Store, idle_s: float, ended_at: float) -> list[str]:
+    def abort_idle(self: Queries, idle_s: float, ended_at: float) -> list[str]:
         """Abort operations that have waited in ACTION_REQUIRED or ERROR for longer than `idle_s`
         (which releases their lock); returns their ids."""
         rows = self._query("SELECT id FROM operations WHERE state IN (?, ?) AND abort_requested = 0 "
@@ -28,10 +22,8 @@ class RetentionQueries:
                 aborted.append(op_id)
         return aborted
 
-    def files_in_use(self: Store) -> set[str]:
+    def files_in_use(self: Queries) -> set[str]:
         """Ids of the files that active operations refer to (archive and extension descriptors)."""
-        from bgdeploy.store.store import OP_COLUMNS, op_from_row
-
         marks = ", ".join("?" for _ in ACTIVE_STATES)
         rows = self._query(f"SELECT {OP_COLUMNS} FROM operations WHERE state IN ({marks})", ACTIVE_STATES)
         used: set[str] = set()
@@ -40,11 +32,11 @@ class RetentionQueries:
             used.update([op.archive_id, *op.ext_ids])
         return used - {""}
 
-    def files_older_than(self: Store, age_s: float) -> list[FileRecord]:
-        rows = self._query(f"SELECT {_FILE_COLUMNS} FROM files WHERE created_at < NOW() - ?", (age_s,))
+    def files_older_than(self: Queries, age_s: float) -> list[FileRecord]:
+        rows = self._query(f"SELECT {FILE_COLUMNS} FROM files WHERE created_at < NOW() - ?", (age_s,))
         return [FileRecord(*r) for r in rows]
 
-    def stray_chunks(self: Store, age_s: float) -> list[str]:
+    def stray_chunks(self: Queries, age_s: float) -> list[str]:
         """Chunks of uploads that never completed (no file row), older than `age_s`."""
         rows = self._query("SELECT DISTINCT file_id FROM file_chunks WHERE created_at < NOW() - ? "
                            "AND file_id NOT IN (SELECT id FROM files)", (age_s,))

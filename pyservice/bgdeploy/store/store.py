@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from typing import Any, TypeVar
 
+from bgdeploy.store.base import FILE_COLUMNS, OP_FIELDS, op_from_row, op_row
 from bgdeploy.store.blobs import BlobQueries
 from bgdeploy.store.connect import PostgresBackend, SqliteBackend, backend_for, retrying
 from bgdeploy.store.leases import LeaseQueries
@@ -26,10 +27,8 @@ from bgdeploy.store.retention import RetentionQueries
 
 T = TypeVar("T")
 SCHEMA_VERSION = 2
-_OP_FIELDS = [f.name for f in fields(OperationRecord)]
-_JSON_FIELDS = {"ext_ids", "options", "data"}
-_BOOL_FIELDS = {"skip_ssl", "locked"}
-_FILE_COLUMNS = "id, sha256, kind, size, file_name, space_guid, created_at, path"
+_OP_FIELDS = OP_FIELDS
+_FILE_COLUMNS = FILE_COLUMNS
 # Added in schema 2 (existing local databases get them on open): (name, SQL type and default).
 CONTROL_COLUMNS = [
     ("actor", "TEXT NOT NULL DEFAULT ''"), ("lock_marker", "TEXT NOT NULL DEFAULT ''"),
@@ -312,31 +311,7 @@ class Store(LeaseQueries, BlobQueries, RetentionQueries):
         return FileRecord(*rows[0]) if rows else None
 
 
-def _op_row(op: OperationRecord) -> tuple[Any, ...]:
-    values = []
-    for name in _OP_FIELDS:
-        value = getattr(op, name)
-        if name in _JSON_FIELDS:
-            value = json.dumps(value, sort_keys=True)
-        elif name in _BOOL_FIELDS:
-            value = int(bool(value))
-        values.append(value)
-    return tuple(values)
-
-
-def op_from_row(row: Sequence[Any]) -> OperationRecord:
-    kwargs: dict[str, Any] = {}
-    for name, value in zip(_OP_FIELDS, row, strict=True):
-        if name in _JSON_FIELDS:
-            value = json.loads(value)
-        elif name in _BOOL_FIELDS:
-            value = bool(value)
-        kwargs[name] = value
-    return OperationRecord(**kwargs)
-
-
-_op_from_row = op_from_row
-OP_COLUMNS = ", ".join(_OP_FIELDS)
+_op_row, _op_from_row = op_row, op_from_row
 
 
 def open_store(url: str, *, outage_s: float = 30.0) -> Store:
