@@ -18,7 +18,7 @@ from shared.harness import EngineProcess
     (["--listen", "127.0.0.1:0", "--cf-api", "https://api.example.com"], "needs --tls-cert"),
     (["--listen", "0.0.0.0:0", "--insecure-listen", "--cf-api", "https://api.example.com"], "loopback"),
     (["--listen", "127.0.0.1:0", "--insecure-listen"], "--cf-api"),
-    (["--listen", "unix:///tmp/x.sock", "--database", "postgresql://u:secret@db/x"], "not accepted on the command line"),
+    (["--listen", "unix:///tmp/x.sock", "--database", "postgresql://u:secret@db/x"], "not accepted on the command"),
 ])
 def test_unsafe_serve_flags_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                                         message: str) -> None:

@@ -97,15 +97,15 @@ class FakeContext:
 
 def test_streams_and_uploads_are_limited_per_user() -> None:
     limits = StreamLimits(per_user=2, uploads_per_user=1, total=3)
-    ctx = FakeContext()
-    with limits.open("alice", "Upload", ctx), limits.open("alice", "Watch", ctx):  # type: ignore[arg-type]
-        with pytest.raises(RuntimeError, match="open streams"), limits.open("alice", "Watch", ctx):  # type: ignore[arg-type]
+    ctx: Any = FakeContext()
+    with limits.open("alice", "Upload", ctx), limits.open("alice", "Watch", ctx):
+        with pytest.raises(RuntimeError, match="open streams"), limits.open("alice", "Watch", ctx):
             pass
         assert ctx.aborted and ctx.aborted[0] == grpc.StatusCode.RESOURCE_EXHAUSTED
-        with limits.open("bob", "Watch", ctx):  # type: ignore[arg-type]
-            with pytest.raises(RuntimeError, match="too many"), limits.open("carol", "Watch", ctx):  # type: ignore[arg-type]
-                pass
-    with limits.open("alice", "Upload", ctx):  # type: ignore[arg-type]
+        with limits.open("bob", "Watch", ctx), pytest.raises(RuntimeError, match="too many"), \
+                limits.open("carol", "Watch", ctx):
+            pass
+    with limits.open("alice", "Upload", ctx):
         pass  # released again
 
 
