@@ -59,12 +59,12 @@ test-py: build
 	PYTHONPATH=tests $(PY) -m pytest -q tests/unit tests/sim_tests
 
 test-e2e: build deps-debian
-	PYTHONPATH=tests $(PY) -m pytest -q tests/e2e
+	PYTHONPATH=tests $(PY) -m pytest -q tests/e2e tests/shared
 
 test: build deps-debian
 	$(MAKE) lint
 	cd plugin-shim && go test ./...
-	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/sim_tests tests/e2e
+	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/sim_tests tests/e2e tests/shared
 
 demo: build
 	PYTHONPATH=tests $(PY) tests/demo.py
