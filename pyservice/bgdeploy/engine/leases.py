@@ -46,6 +46,6 @@ class LeaseKeeper:
         for op_id in store.pending_aborts():
             if store.finish_abort(op_id, engine.clock.now()):
                 engine.bus.emit(op_id, msg.PROCESS_ABORTED, level="WARN")
-        for op_id in store.claim_orphans(engine.instance, settings.lease_s):
+        for op_id in store.claim_orphans(engine.instance, settings.lease_s, running_here=list(live)):
             log.info("taking over operation %s", op_id)
             engine.adopt(op_id)

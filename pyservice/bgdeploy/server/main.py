@@ -37,6 +37,10 @@ from bgdeploy.v1 import deployer_pb2_grpc as pb_grpc
 
 log = logging.getLogger("bgdeploy")
 DATABASE_ENV = "BGDEPLOY_DATABASE_URL"
+# A client that vanished without closing its connection is found by HTTP/2 pings, so its open stream
+# (and the RPC thread it holds) ends within about 80 s.
+KEEPALIVE = [("grpc.keepalive_time_ms", 60_000), ("grpc.keepalive_timeout_ms", 20_000),
+             ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
 
 
 class Tls:
@@ -51,7 +55,8 @@ class Tls:
 def create_server(engine: Engine, files: FileStore, activity: Activity, listen: str, tls: Tls | None = None, *,
                   interceptors: Sequence[grpc.ServerInterceptor] = ()) -> tuple[grpc.Server, int, Any]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="rpc"),
-                         options=[("grpc.max_receive_message_length", 8 << 20)], interceptors=list(interceptors))
+                         options=[("grpc.max_receive_message_length", 8 << 20), *KEEPALIVE],
+                         interceptors=list(interceptors))
     pb_grpc.add_DeployerServicer_to_server(DeployerService(engine, files, activity), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

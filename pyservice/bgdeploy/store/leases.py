@@ -47,18 +47,21 @@ class LeaseQueries:
                            (op_id,))
         return bool(rows)
 
-    def claim_orphans(self: Queries, owner: str, lease_s: float, limit: int = 8) -> list[str]:
-        """RUNNING operations nobody holds (their instance died): claim up to `limit` of them. Never our
-        own: after an outage our leases may have expired, but our runners still run them."""
-        select = ("SELECT id FROM operations WHERE state = ? AND abort_requested = 0 AND owner <> ? "
-                  "AND (owner = '' OR lease_expires < NOW()) ORDER BY started_at LIMIT ?")
+    def claim_orphans(self: Queries, owner: str, lease_s: float, limit: int = 8,
+                      running_here: Sequence[str] = ()) -> list[str]:
+        """RUNNING operations nobody holds (their instance died, or our own runner gave up during a long
+        database outage): claim up to `limit` of them. Never those our runners still run."""
+        skip = f" AND id NOT IN ({', '.join('?' for _ in running_here)})" if running_here else ""
+        select = ("SELECT id FROM operations WHERE state = ? AND abort_requested = 0 "
+                  f"AND (owner = '' OR lease_expires < NOW()){skip} ORDER BY started_at LIMIT ?")
+        args = (RUNNING, *running_here, limit)
         if self.dialect.postgres:
             rows = self._query(f"UPDATE operations SET owner = ?, lease_expires = NOW() + ? "
                                f"WHERE id IN ({select} FOR UPDATE SKIP LOCKED) RETURNING id",
-                               (owner, lease_s, RUNNING, owner, limit))
+                               (owner, lease_s, *args))
             return [r[0] for r in rows]
         claimed = []
-        for (op_id,) in self._query(select, (RUNNING, owner, limit)):
+        for (op_id,) in self._query(select, args):
             if self.claim(op_id, owner, lease_s):
                 claimed.append(op_id)
         return claimed

@@ -53,7 +53,7 @@ def test_a_dead_owners_operations_are_claimed_once_its_lease_expired(store: Stor
     assert store.claim_orphans("b", 10) == []  # A's lease still runs
     assert store.renew("a", ["1"], 0.3) == {"1": False}
     time.sleep(0.5)
-    assert store.claim_orphans("a", 10) == []  # never our own: our runner still has it
+    assert store.claim_orphans("a", 10, running_here=["1"]) == []  # never one our runner still runs
     assert store.claim_orphans("b", 10) == ["1"]
     assert store.claim_orphans("c", 10) == []  # B holds it now
     assert store.renew("a", ["1"], 10) == {}  # A (back from the dead) learns it lost the operation
