@@ -148,7 +148,8 @@ class Engine:
         lease = self.settings.lease_s
         holder = self.store.insert_if_unlocked(op, plain_models, owner=self.instance, lease_s=lease)
         if holder is not None and abort_conflicting:
-            self.act(holder.id, ABORT, token, target)
+            self.get(holder.id, target)
+            self._abort(holder.id, token, keep={archive_id, *op.ext_ids})  # the new operation's files stay
             holder = self.store.insert_if_unlocked(op, plain_models, owner=self.instance, lease_s=lease)
         if holder is not None:
             raise ConflictError(
@@ -225,7 +226,7 @@ class Engine:
         self._launch(op)
         return op
 
-    def _abort(self, op_id: str, token: str) -> OperationRecord:
+    def _abort(self, op_id: str, token: str, keep: set[str] | None = None) -> OperationRecord:
         """Through the database: flag the abort, let the owning instance (this one or another) stop its
         runner, then record ABORTED and release the lock. The owner's later writes do not land."""
         self.store.request_abort(op_id)
@@ -245,7 +246,7 @@ class Engine:
         self.drop_tokens(op_id)
         if op.state == ABORTED and token:
             self._release_cf_lock(op, StaticToken(token))
-        self.ended(op)
+        self.ended(op, keep or set())
         return op
 
     def _release_cf_lock(self, op: OperationRecord, tokens: Any) -> None:
@@ -259,12 +260,12 @@ class Engine:
         finally:
             cc.close()
 
-    def ended(self, op: OperationRecord) -> None:
+    def ended(self, op: OperationRecord, keep: set[str] | None = None) -> None:
         """An operation reached a final state: its uploads go (unless --keep-files, for the engine or the
         operation)."""
         if op.state not in FINAL_STATES or self.settings.keep_files or op.options.get("keep_files"):
             return
-        in_use = self.store.files_in_use()
+        in_use = self.store.files_in_use() | (keep or set())
         for file_id in [op.archive_id, *op.ext_ids]:
             rec = self.store.get_file(file_id) if file_id and file_id not in in_use else None
             if rec is not None:
