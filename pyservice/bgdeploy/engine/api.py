@@ -21,7 +21,7 @@ from bgdeploy import messages as msg
 from bgdeploy.cc import CloudController
 from bgdeploy.clock import SYSTEM_CLOCK, Clock
 from bgdeploy.codec import from_plain, to_plain
-from bgdeploy.engine.actions import cf_lock
+from bgdeploy.engine import holding
 from bgdeploy.engine.events import EventBus, ProgressLog
 from bgdeploy.engine.operations import (
     ABORT,
@@ -47,7 +47,6 @@ from bgdeploy.engine.step import History, StepContext
 from bgdeploy.engine.tokens import StaticToken, TokenSource, token_user
 from bgdeploy.engine.workers import Workers
 from bgdeploy.errors import (
-    BgDeployError,
     ConflictError,
     ContentError,
     InvalidActionError,
@@ -162,24 +161,7 @@ class Engine:
         return op
 
     def _lock_in_cf(self, op: OperationRecord, target: Target, token: str, *, force: bool) -> None:
-        """The lock across engines that share no database (engine.actions.cf_lock)."""
-        cc = self.cc_factory(target.api_endpoint, StaticToken(token), verify=not target.skip_ssl_validation)
-        try:
-            op.lock_marker = cf_lock.acquire(
-                cc, op.space_guid, op.mta_id, op.namespace, operation_id=op.id, engine_id=self.store.engine_id,
-                user=target.user_name, ttl_s=self.settings.idle_ttl_s, force=force,
-                still_active=lambda other: (o := self.store.get_operation(other)) is not None
-                and o.state in ACTIVE_STATES)
-        except cf_lock.LockedElsewhere as exc:
-            self.store.delete_operation(op.id)
-            holder = exc.holder
-            raise ConflictError(msg.LOCKED_IN_CF.format(id=holder.operation_id, mta=op.mta_id,
-                                                        user=holder.user or "unknown"), holder.operation_id) from None
-        except BaseException:
-            self.store.delete_operation(op.id)
-            raise
-        finally:
-            cc.close()
+        holding.lock_in_cf(self.store, self.settings, self.cc_factory, op, target, token, force=force)
         self.store.save_operation(op, owner=self.instance)
 
     def _new_id(self) -> str:
@@ -250,26 +232,10 @@ class Engine:
         return op
 
     def _release_cf_lock(self, op: OperationRecord, tokens: Any) -> None:
-        if not op.mta_id:
-            return
-        cc = self.cc_factory(op.api_endpoint, tokens, verify=not op.skip_ssl)
-        try:
-            cf_lock.release(cc, op.space_guid, op.mta_id, op.namespace, op.id)
-        except BgDeployError as exc:  # it expires by itself; the next deploy replaces it as stale
-            log.warning("could not delete the lock marker of operation %s: %s", op.id, exc)
-        finally:
-            cc.close()
+        holding.release_cf_lock(self.cc_factory, op, tokens)
 
     def ended(self, op: OperationRecord, keep: set[str] | None = None) -> None:
-        """An operation reached a final state: its uploads go (unless --keep-files, for the engine or the
-        operation)."""
-        if op.state not in FINAL_STATES or self.settings.keep_files or op.options.get("keep_files"):
-            return
-        in_use = self.store.files_in_use() | (keep or set())
-        for file_id in [op.archive_id, *op.ext_ids]:
-            rec = self.store.get_file(file_id) if file_id and file_id not in in_use else None
-            if rec is not None:
-                self.store.delete_file(rec)
+        holding.delete_uploads(self.store, self.settings, op, keep)
 
     # -- running ----------------------------------------------------------------------------------
 
