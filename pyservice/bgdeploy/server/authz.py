@@ -112,7 +112,7 @@ class Authorizer:
     def authenticate(token: str) -> None:
         """What can be told without asking CC: a token is there and has not expired."""
         if not token:
-            raise Denied(grpc.StatusCode.UNAUTHENTICATED, "No access token was sent: log in with cf login")
+            raise Denied(grpc.StatusCode.UNAUTHENTICATED, "No access token was sent")
         exp = token_expiry(token)
         if exp is not None and exp <= time.time():
             raise Denied(grpc.StatusCode.UNAUTHENTICATED, "The access token has expired")
