@@ -1,5 +1,5 @@
-// Command bg-deploy-plugin is the cf CLI plugin `cf bg-deploy` and its sibling commands. It
-// forwards each command with the user's CF token to the deploy engine over gRPC.
+// Command bg-deploy is the cf CLI plugin `cf bg-deploy` and its sibling commands. It forwards
+// each command with the user's CF token to the deploy engine over gRPC.
 package main
 
 import (
@@ -8,12 +8,10 @@ import (
 	"bgdeploy.local/plugin-shim/internal/cmd"
 )
 
-// Set at build time: -ldflags "-X main.engineCommand=/path/to/bgdeploy-engine -X main.version=1.2.3".
-var (
-	engineCommand string
-	version       = "0.1.0"
-)
+// version is set at build time from pyservice/bgdeploy/version.py (make: -ldflags "-X
+// main.version=1.2.3"); 0.0.0 is a development build.
+var version = "0.0.0"
 
 func main() {
-	plugin.Start(&cmd.Plugin{Version: cmd.ParseVersion(version), EngineCommand: engineCommand})
+	plugin.Start(&cmd.Plugin{Version: cmd.ParseVersion(version)})
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 	tf "bgdeploy.local/plugin-shim/internal/testfakes"
@@ -40,6 +41,8 @@ type world struct {
 	port   string
 	cli    *tf.CLIServer
 	engine *fd.Deployer
+	lis    net.Listener // the engine's socket
+	env    []string     // more environment for the plugin
 }
 
 func newWorld(t *testing.T, d *fd.Deployer) *world {
@@ -56,13 +59,15 @@ func newWorld(t *testing.T, d *fd.Deployer) *world {
 	}
 	d.Serve(t, lis)
 	cli := &tf.CLIServer{Token: "bearer jwt-1"}
-	return &world{cfHome: home, port: cli.Start(t), cli: cli, engine: d}
+	return &world{cfHome: home, port: cli.Start(t), cli: cli, engine: d, lis: lis}
 }
 
 func (w *world) run(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{w.port}, args...)...)
-	cmd.Env = append(os.Environ(), "CF_HOME="+w.cfHome, "CF_BG_DEPLOY_ENGINE_URL=", "CF_BG_DEPLOY_ENGINE_CMD=/nonexistent")
+	cmd.Env = append(os.Environ(), "CF_HOME="+w.cfHome, "CF_BG_DEPLOY_ENGINE_URL=", "CF_BG_DEPLOY_ENGINE_CMD=/nonexistent",
+		"CF_BG_DEPLOY_LOCAL_TRANSPORT=unix")
+	cmd.Env = append(cmd.Env, w.env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -81,8 +86,8 @@ func TestBinarySendsMetadata(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	m := w.cli.Metadata
-	if m == nil || m.Name != "bg-deploy-plugin" || len(m.Commands) != 7 || m.Commands[0].Name != "bg-deploy" {
-		t.Fatalf("metadata %+v", m)
+	if m == nil || m.Name != "bg-deploy" || len(m.Commands) != 7 || m.Commands[0].Name != "bg-deploy" {
+		t.Fatalf("metadata %v %d commands", m.Name, len(m.Commands))
 	}
 }
 
@@ -146,5 +151,37 @@ func TestBinaryUsageErrorExitsTwo(t *testing.T) {
 	out, code := w.run(t, "bg-deploy", "-i", "42")
 	if code != 2 || !strings.HasPrefix(out, "FAILED\nIncorrect usage. All the a i options should be specified together\n") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestBinaryUninstallStopsTheLocalEngine(t *testing.T) {
+	d := &fd.Deployer{}
+	w := newWorld(t, d)
+	d.OnShutdown = func() { w.lis.Close() } // the engine exits: nothing answers on its socket
+	out, code := w.run(t, "CLI-MESSAGE-UNINSTALL")
+	state := filepath.Join(w.cfHome, ".cf", "bg-deploy")
+	if code != 0 || out != "Stopped the local deploy engine; its state stays in "+state+"\n" {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(state); err != nil {
+		t.Fatalf("the state directory must stay: %v", err)
+	}
+	out, _ = w.run(t, "CLI-MESSAGE-UNINSTALL")
+	if out != "The deploy engine's state stays in "+state+"\n" {
+		t.Fatalf("nothing running:\n%s", out)
+	}
+}
+
+func TestBinaryWithoutAnEngineSaysHowToGetOne(t *testing.T) {
+	w := newWorld(t, &fd.Deployer{})
+	w.lis.Close() // no engine answers
+	w.env = []string{"CF_BG_DEPLOY_ENGINE_CMD=", "PATH=" + t.TempDir()}
+	start := time.Now()
+	out, code := w.run(t, "mtas")
+	venv := filepath.Join(w.cfHome, ".cf", "bg-deploy", "venv")
+	want := "Getting multi-target apps in org org / space space as admin...\nFAILED\n" +
+		`No deploy engine found. Install it with "pipx install bgdeploy" or "pip install bgdeploy", or run this command again with --yes to set it up in ` + venv + ".\n"
+	if code != 1 || out != want || time.Since(start) > time.Second {
+		t.Fatalf("exit %d after %s\n--- got ---\n%s--- want ---\n%s", code, time.Since(start), out, want)
 	}
 }

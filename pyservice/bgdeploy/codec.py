@@ -1,6 +1,8 @@
 """Dataclasses to JSON-ready values and back, driven by their type hints (so no field can be forgotten).
 
 Handles nested dataclasses, lists, dicts with string keys, tuples, `X | None`, literals and plain scalars.
+A field missing from the data takes its default (state written before the field existed). An unknown field
+is dropped by default (state written by a newer engine), or is an error with `strict=True`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def from_plain(kind: type[T], value: Any) -> T:
-    return typing.cast(T, _decode(kind, value))
+def from_plain(kind: type[T], value: Any, *, strict: bool = False) -> T:
+    return typing.cast(T, _decode(kind, value, strict))
 
 
 @cache
@@ -35,33 +37,38 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _decode(kind: Any, value: Any) -> Any:
+def _decode(kind: Any, value: Any, strict: bool = False) -> Any:
     if value is None:
         return None
     origin = get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(kind) if a is not type(None)]
-        return _decode(options[0], value) if len(options) == 1 else value
+        if len(options) != 1:
+            raise TypeError(f"cannot tell which type of {kind} a value is")
+        return _decode(options[0], value, strict)
     if origin is typing.Literal or kind is Any:
         return value
     if dataclasses.is_dataclass(kind):
         hints = _hints(kind)
         names = {f.name for f in dataclasses.fields(kind) if f.init}
-        return kind(**{k: _decode(hints[k], v) for k, v in value.items() if k in names})
+        unknown = set(value) - names
+        if unknown and strict:
+            raise TypeError(f"{kind.__name__} has no field {', '.join(sorted(unknown))}")
+        return kind(**{k: _decode(hints[k], v, strict) for k, v in value.items() if k in names})
     if origin is list:
         (item,) = get_args(kind) or (Any,)
-        return [_decode(item, v) for v in value]
+        return [_decode(item, v, strict) for v in value]
     if origin is tuple:
         args = get_args(kind)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], v) for v in value)
-        return tuple(_decode(a, v) for a, v in zip(args, value, strict=True))
+            return tuple(_decode(args[0], v, strict) for v in value)
+        return tuple(_decode(a, v, strict) for a, v in zip(args, value, strict=True))
     if origin in (set, frozenset):
         (item,) = get_args(kind)
-        return origin(_decode(item, v) for v in value)
+        return origin(_decode(item, v, strict) for v in value)
     if origin is dict:
         args = get_args(kind) or (str, Any)
-        return {k: _decode(args[1], v) for k, v in value.items()}
+        return {k: _decode(args[1], v, strict) for k, v in value.items()}
     if kind is float and isinstance(value, int):
         return float(value)
     return value

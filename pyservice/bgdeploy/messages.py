@@ -59,3 +59,15 @@ TAKEN_OVER = ('The deploy engine instance that ran the operation stopped; instan
 NEEDS_TOKEN = 'Action "{action}" needs your access token'
 LOCKED_IN_CF = ('Conflicting process "{id}" found for MTA "{mta}": another deploy engine (user {user}) holds '
                 'its lock in this space. Wait for it to finish, abort it there, or deploy with -f to break the lock.')
+
+EXECUTING_HOOK = 'Executing hook "{hook}"'
+EXECUTING_TASK = 'Executing task "{task}" on application "{app}"...'
+CANCELING_TASK = 'Canceling task "{task}" on application "{app}"...'
+TASK_FAILED = 'Execution of task "{task}" on application "{app}" failed: task state {state} ({reason})'
+TASK_TIMED_OUT = 'Execution of task "{task}" on application "{app}" did not finish within {seconds} seconds'
+INCREMENTAL_UPDATE = 'Starting incremental application instance update for "{app}"...'
+INCREMENTAL_STANDARD = ('Due to missing productive deployed application of module "{module}", the new '
+                        "application will be scaled in standard way")
+SCALING_APP = 'Scaling application "{app}" to "{instances}" instances...'
+SCALING_DOWN_NEW = 'Scaling down new application: "{app}" to one instance'
+SCALING_UP_OLD = 'Scaling up old application: "{app}" to {instances} instances'

@@ -28,8 +28,8 @@ Modules: server (HTTP, auth, faults, hold, request log) → api (endpoint regist
 per CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists) /
 quotas (space quota enforcement); uaa (tokens), runner (instances as subprocesses), task_runner (tasks as
 subprocesses), responder (built-in app), router (gorouters behind one port) / routing_table (tables,
-instances that learn them), faults, hold, config, control (/_sim), openapi_check (response bodies vs
-CC's OpenAPI), launcher (for tests).
+instances that learn them), faults, hold, config, control (/_sim), inprocess (the API called in-process,
+for unit tests), openapi_check (response bodies vs CC's OpenAPI), launcher (for tests).
 
 KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
 - No /v2 API, no logging (log-cache, doppler; task output is only in the state dump), no SSH (the app

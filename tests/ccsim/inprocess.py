@@ -121,6 +121,9 @@ class _Adapter(BaseAdapter):
                 resp = Resp(err.status, err.body())
             except Exception:  # a simulator bug: fail the test loudly
                 raise AssertionError(f"ccsim handler failed: {method} {path}\n{traceback.format_exc()}") from None
+        if decision.lost and resp.status < 500:  # processed; the answer is lost, the gateway answers instead
+            entry.update(fault=True, lost_status=resp.status)
+            resp = Resp(502, errors.gateway_error().body())
         sim.log_request({**entry, "status": resp.status})
         return _response(request, resp)
 

@@ -12,6 +12,7 @@ health check timed out). Stopping sends SIGTERM to the process group, SIGKILL af
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import http.client
@@ -61,10 +62,21 @@ class Instance:
     image: str | None = None  # docker image of the droplet
 
 
+_recent_ports: collections.deque[int] = collections.deque(maxlen=512)
+_ports_lock = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nobody listens on, never one handed out recently: between this check and the
+    instance binding it, another instance must not get the same port (a crash under load otherwise)."""
+    with _ports_lock:
+        while True:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = int(s.getsockname()[1])
+            if port not in _recent_ports:
+                _recent_ports.append(port)
+                return port
 
 
 def runnable(command: str, cwd: str, path: str) -> bool:

@@ -5,10 +5,13 @@ well-formed, progress sequence numbers increase without gaps, and the last line 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 
+# RFC 3339 in UTC; Python parses at most 6 fractional digits, Go prints up to 9 (trailing zeros dropped).
+RFC3339_UTC = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?\d*Z$")
 EVENTS = {"upload", "operation", "progress", "action", "retry", "state", "summary"}
 LEVELS = {"info", "warn", "error"}
 STATES = {"RUNNING", "ACTION_REQUIRED", "ERROR", "ABORTED", "FINISHED"}
@@ -34,8 +37,8 @@ def parse_stream(out: str) -> list[dict]:
     last_seq = {}
     for record in records[:-1]:
         assert set(record) <= RECORD_KEYS, record
-        datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")[:26] + "+00:00")  # RFC 3339, UTC
-        assert record["timestamp"].endswith("Z"), record
+        assert RFC3339_UTC.match(record["timestamp"]), record
+        datetime.fromisoformat(RFC3339_UTC.sub(r"\1\2+00:00", record["timestamp"]))
         if "state" in record:
             assert record["state"] in STATES, record
         if record["event"] == "progress":

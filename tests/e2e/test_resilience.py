@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 
-from e2e.cfcli import Cf
+from e2e.cfcli import ENGINE, Cf
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 from e2e.invariants import assert_clean
 from e2e.traffic import get
@@ -96,3 +97,53 @@ def test_flaky_cloud_controller_is_absorbed_by_client_retries(sim, cf) -> None:
     assert res.code == 0, res.text
     assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
     assert_clean(sim.state(), {"web-blue", "api-blue"})
+
+
+def test_abort_while_staging_stops_the_runner_before_the_new_deploy_writes(sim, cf) -> None:
+    """`-f` aborts the operation that is staging; once the abort returned, the aborted runner writes
+    nothing more (every CC request carries its operation's id in X-Vcap-Request-Id)."""
+    assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    sim.config(staging_s=4.0)
+    since = max(r["seq"] for r in sim.requests())
+    first = cf.popen("bg-deploy", str(SAMPLE_V2))
+    deadline = time.monotonic() + 60
+    while not (builds := [r for r in sim.requests(since) if r["method"] == "POST" and r["path"] == "/v3/builds"]):
+        assert time.monotonic() < deadline, "staging never started"
+        time.sleep(0.05)
+    old = re.search(r"bgdeploy-(\d+)::", builds[0]["request_id"]).group(1)
+    sim.config(staging_s=0.2)
+    res = cf("bg-deploy", str(SAMPLE_V2), "-f")
+    assert res.code == 0, res.text
+    first.communicate(timeout=60)
+    new = paused_id(res.out)
+    log = sim.requests()
+    first_new = min(r["seq"] for r in log if r.get("request_id", "").startswith(f"bgdeploy-{new}::"))
+    late = [f"{r['method']} {r['path']}" for r in log if r["seq"] > first_new
+            and r.get("request_id", "").startswith(f"bgdeploy-{old}::") and r["method"] != "GET"]
+    assert late == [], late
+    ops = cf("mta-ops", "--all").out
+    assert re.search(rf"{old}\s.*ABORTED", ops), ops
+    assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
+
+
+def test_two_engines_started_at_once_on_one_cf_home(sim, cf) -> None:
+    """As two shims that both found the engine slow would: one engine serves, the other exits at once
+    without touching the socket or the operations, and every command works."""
+    state = cf.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    argv = [str(ENGINE), "serve", "--listen", f"unix://{state / 'engine.sock'}", "--state-dir", str(state)]
+    engines = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 30
+        while all(e.poll() is None for e in engines):
+            assert time.monotonic() < deadline, "neither engine gave way"
+            time.sleep(0.05)
+        loser = next(e for e in engines if e.poll() is not None)
+        winner = next(e for e in engines if e is not loser)
+        assert loser.returncode == 3 and winner.poll() is None
+        assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+        assert cf("mta-ops", "--last", "1").code == 0
+        assert winner.poll() is None and cf.engine_pids() == [winner.pid]
+    finally:
+        for e in engines:
+            e.kill()

@@ -6,6 +6,7 @@ Usage errors print `FAILED` / `Incorrect usage. <reason>` and the command's help
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,7 +28,8 @@ COMMANDS = {
 DEPLOY_FLAGS = ["-e", "-t", "--apps-start-timeout", "--apps-stage-timeout", "--apps-upload-timeout",
                 "--apps-task-execution-timeout", "--version-rule", "-f", "--retries", "--no-start", "--namespace",
                 "--delete-services", "--delete-service-keys", "--keep-files", "--no-restart-subscribed-apps",
-                "--abort-on-error", "--skip-idle-start", "-m", "-r", "-i", "-a", "-u", "--json"]
+                "--abort-on-error", "--skip-idle-start", "-m", "-r", "-i", "-a", "-u", "--json", "--strategy",
+                "--dependency-aware-stop-order"]
 
 # (arguments, the reason after "Incorrect usage. ", command whose help follows)
 USAGE_ERRORS = [
@@ -51,11 +53,14 @@ USAGE_ERRORS = [
      "Invalid value for retries: many. Value must be a non-negative integer.", "bg-deploy"),
     (["bg-deploy", "a.mtar", "--namespace", "n" * 37],
      "Invalid value for namespace. The namespace cannot be more than 36 symbols.", "bg-deploy"),
-    (["bg-deploy", "a.mtar", "--strategy", "blue-green"], "Unknown or wrong flags: --strategy", "bg-deploy"),
+    (["bg-deploy", "a.mtar", "--strategy", "purple"],
+     "purple is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]",
+     "bg-deploy"),
     (["bg-deploy", "a.mtar", "--skip-testing-phase"], "Unknown or wrong flags: --skip-testing-phase", "bg-deploy"),
     (["deploy", "a.mtar", "--no-confirm"], "Unknown or wrong flags: --no-confirm", "deploy"),
     (["deploy", "a.mtar", "--strategy", "purple"],
-     "purple is not a valid deployment strategy, available strategies: [blue-green default]", "deploy"),
+     "purple is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]",
+     "deploy"),
     (["deploy", "a.mtar", "--strategy"], "Missing value for option --strategy", "deploy"),
     (["bg-deploy", "-i", "7"], "All the a i options should be specified together", "bg-deploy"),
     (["bg-deploy", "-a", "resume"], "All the a i options should be specified together", "bg-deploy"),
@@ -89,12 +94,12 @@ def test_help_lists_every_command_and_shows_usage(sim, cf) -> None:
     assert "cf bg-deploy -i OPERATION_ID -a ACTION [-u URL] [--json]" in bg
     for flag in [*DEPLOY_FLAGS, "--no-confirm"]:
         assert f"   {flag} " in bg, flag
-    assert "--strategy" not in bg and "--skip-testing-phase" not in bg
+    assert "--skip-testing-phase" not in bg
 
     deploy = cf("help", "deploy", check=True).out
-    for flag in [*DEPLOY_FLAGS, "--strategy", "--skip-testing-phase"]:
+    for flag in [*DEPLOY_FLAGS, "--skip-testing-phase"]:
         assert f"   {flag} " in deploy, flag
-    assert "(default, blue-green)" in deploy
+    assert "(default, blue-green, incremental-blue-green)" in deploy
 
     undeploy = cf("help", "undeploy", check=True).out
     assert "cf undeploy MTA_ID [-u URL] [-f] [--retries RETRIES] [--namespace NAMESPACE] [--delete-services] " \
@@ -186,25 +191,25 @@ def build_fake_multiapps(tmp_path: Path) -> Path:
 
 def test_install_next_to_the_official_plugin_fails_cleanly(sim, cf, tmp_path: Path) -> None:
     fake = build_fake_multiapps(tmp_path)
-    cf("uninstall-plugin", "bg-deploy-plugin", check=True)
+    cf("uninstall-plugin", "bg-deploy", check=True)
     res = cf("install-plugin", "-f", str(fake))
     assert res.code == 0 and "Plugin multiapps 3.11.1 successfully installed." in res.out, res.text
 
     res = cf("install-plugin", "-f", str(PLUGIN))
     assert res.code == 1, res.text
     assert "FAILED" in res.out
-    assert ("Plugin bg-deploy-plugin v0.1.0 could not be installed as it contains commands with names that are "
+    assert ("Plugin bg-deploy v0.1.0 could not be installed as it contains commands with names that are "
             "already used: bg-deploy, deploy.") in res.err, res.text
     # Nothing of ours was half-installed: multiapps keeps its commands, ours are not registered.
     plugins = cf("plugins", check=True).out
-    assert "bg-deploy-plugin" not in plugins and "multiapps" in plugins
+    assert not re.search(r"^bg-deploy\s", plugins, re.M) and "multiapps" in plugins
     assert "'mtas' is not a registered command" in cf("mtas").text
-    assert not (cf.home / ".cf" / "plugins" / "bg-deploy-plugin").exists()
+    assert not (cf.home / ".cf" / "plugins" / "bg-deploy").exists()
 
     # After removing the official plugin, ours installs.
     cf("uninstall-plugin", "multiapps", check=True)
     res = cf("install-plugin", "-f", str(PLUGIN))
-    assert res.code == 0 and "Plugin bg-deploy-plugin 0.1.0 successfully installed." in res.out, res.text
+    assert res.code == 0 and "Plugin bg-deploy 0.1.0 successfully installed." in res.out, res.text
 
     # The other way round fails the same way.
     res = cf("install-plugin", "-f", str(fake))

@@ -33,6 +33,7 @@ type cmdline struct {
 	// The shim's own settings, set by the flag table.
 	url            string
 	json           bool
+	yes            bool   // set up a local engine without asking if none is found
 	id, action     string // -i OPERATION_ID -a ACTION
 	force          bool
 	retries        int
@@ -142,7 +143,7 @@ func (cmd *command) execute(ctx context.Context, env *Env, args []string) int {
 			return code
 		}
 	}
-	if err := s.connect(ctx, c.url); err != nil {
+	if err := s.connect(ctx, c.url, c.yes); err != nil {
 		return s.fail(err)
 	}
 	return cmd.run(ctx, s, c)

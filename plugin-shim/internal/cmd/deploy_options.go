@@ -8,9 +8,10 @@ import (
 
 // deployLine is the usage of deploy and bg-deploy; %s are the flags only one of them has.
 const deployLine = "MTA [-e] [-t] [--version-rule] [-u] [-f] [--retries] [--no-start] [--namespace] [--delete-services] " +
-	"[--delete-service-keys] [--keep-files] [--no-restart-subscribed-apps] [--abort-on-error] %s [--skip-idle-start] " +
+	"[--delete-service-keys] [--keep-files] [--no-restart-subscribed-apps] [--abort-on-error] [--strategy] %s [--skip-idle-start] " +
+	"[--dependency-aware-stop-order] " +
 	"[-m] [-r] [--all-modules] [--all-resources] [--apps-start-timeout] [--apps-stage-timeout] [--apps-upload-timeout] " +
-	"[--apps-task-execution-timeout] [--json]"
+	"[--apps-task-execution-timeout] [--json] [--yes]"
 
 var bgDeployCommand = command{
 	name:     cmdBgDeploy,
@@ -24,9 +25,15 @@ var bgDeployCommand = command{
 		if err := checkDeployValues(c); err != nil {
 			return err
 		}
-		// Legacy bg-deploy: colour-suffixed app names; --no-confirm skips the test phase.
+		// Legacy bg-deploy: colour-suffixed app names; --no-confirm skips the test phase. It takes
+		// --strategy as the official plugin does: only incremental-blue-green changes anything.
 		c.processType = pb.ProcessType_PROCESS_TYPE_BLUE_GREEN_DEPLOY
-		c.options.Strategy = "blue-green"
+		if err := checkStrategy(c.options.Strategy); err != nil {
+			return err
+		}
+		if c.options.Strategy != strategyIncremental {
+			c.options.Strategy = strategyBlueGreen
+		}
 		return nil
 	},
 	prepare: prepareDeploy,
@@ -37,7 +44,7 @@ var deployCommand = command{
 	name:     cmdDeploy,
 	helpText: "Deploy a new multi-target app or sync changes to an existing one",
 	usage: []usageForm{
-		{line: fmt.Sprintf(deployLine, "[--strategy] [--skip-testing-phase]")},
+		{line: fmt.Sprintf(deployLine, "[--skip-testing-phase]")},
 		{caption: "Perform action on an active deploy operation", line: "-i -a [-u] [--json]"},
 	},
 	checkTyped: checkDeployTyped,
@@ -46,23 +53,39 @@ var deployCommand = command{
 			return err
 		}
 		o := c.options
-		switch o.Strategy {
-		case "":
-			return usagef("strategy flag defined but no argument specified")
-		case "default":
+		if err := checkStrategy(o.Strategy); err != nil {
+			return err
+		}
+		if o.Strategy == strategyDefault {
 			// The blue-green flags mean nothing without blue-green (as in the official plugin).
 			c.processType = pb.ProcessType_PROCESS_TYPE_DEPLOY
-			o.NoConfirm, o.SkipIdleStart = false, false
-		case "blue-green":
-			c.processType = pb.ProcessType_PROCESS_TYPE_BLUE_GREEN_DEPLOY
-			o.KeepOriginalAppNames = true
-		default:
-			return usagef("%s is not a valid deployment strategy, available strategies: [blue-green default]", o.Strategy)
+			o.NoConfirm, o.SkipIdleStart, o.DependencyAwareStopOrder = false, false, false
+			return nil
 		}
+		c.processType = pb.ProcessType_PROCESS_TYPE_BLUE_GREEN_DEPLOY
+		o.KeepOriginalAppNames = true
 		return nil
 	},
 	prepare: prepareDeploy,
 	run:     runDeploy,
+}
+
+// Deployment strategies, in the official plugin's words.
+const (
+	strategyDefault     = "default"
+	strategyBlueGreen   = "blue-green"
+	strategyIncremental = "incremental-blue-green"
+)
+
+// checkStrategy: one of the official strategies (both deploy and bg-deploy validate it).
+func checkStrategy(strategy string) error {
+	switch strategy {
+	case "":
+		return usagef("strategy flag defined but no argument specified")
+	case strategyDefault, strategyBlueGreen, strategyIncremental:
+		return nil
+	}
+	return usagef("%s is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]", strategy)
 }
 
 // checkDeployTyped: an action, or at most one MTA (none means the current directory).

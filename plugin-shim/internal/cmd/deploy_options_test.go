@@ -38,9 +38,9 @@ func TestParseDeployErrors(t *testing.T) {
 		{"long start timeout", true, []string{"a.mtar", "--apps-start-timeout", "259201"}, "Invalid value for apps-start-timeout: 259201. Value must be in the range 0 to 259200."},
 		{"stage timeout", false, []string{"a.mtar", "--apps-stage-timeout", "-1"}, "Invalid value for apps-stage-timeout: -1. Value must be in the range 0 to 259200."},
 		{"namespace", true, []string{"a.mtar", "--namespace", "0123456789012345678901234567890123456"}, "Invalid value for namespace. The namespace cannot be more than 36 symbols."},
-		{"strategy", false, []string{"a.mtar", "--strategy", "rolling"}, "rolling is not a valid deployment strategy, available strategies: [blue-green default]"},
+		{"strategy", false, []string{"a.mtar", "--strategy", "rolling"}, "rolling is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]"},
+		{"strategy on bg-deploy", true, []string{"a.mtar", "--strategy", "rolling"}, "rolling is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]"},
 		{"empty strategy", false, []string{"a.mtar", "--strategy", ""}, "strategy flag defined but no argument specified"},
-		{"strategy on bg-deploy", true, []string{"a.mtar", "--strategy", "blue-green"}, "Unknown or wrong flags: --strategy"},
 		{"retries", true, []string{"a.mtar", "--retries", "x"}, "Invalid value for retries: x. Value must be a non-negative integer."},
 		{"version rule", true, []string{"a.mtar", "--version-rule", "LOWER"}, "Invalid value for version-rule: LOWER. Expected one of HIGHER, SAME_HIGHER, ALL."},
 		{"first wrong value in table order", true, []string{"a.mtar", "--version-rule", "x", "-t", "y", "--retries", "z"}, "Invalid value for retries: z. Value must be a non-negative integer."},
@@ -113,6 +113,39 @@ func TestParseDeployStrategies(t *testing.T) {
 			o.options.NoConfirm != tt.noConfirm || o.options.SkipIdleStart != tt.skipIdle || o.retries != tt.retries {
 			t.Errorf("%v: got %v keep=%v noConfirm=%v skipIdle=%v retries=%d", tt.args, o.processType,
 				o.options.KeepOriginalAppNames, o.options.NoConfirm, o.options.SkipIdleStart, o.retries)
+		}
+	}
+}
+
+func TestParseIncrementalAndStopOrder(t *testing.T) {
+	tests := []struct {
+		bg        bool
+		args      []string
+		strategy  string
+		keepNames bool
+		stopOrder bool
+	}{
+		// deploy --strategy incremental-blue-green keeps the original names (idle/live), as blue-green does.
+		{false, []string{"a.mtar", "--strategy", "incremental-blue-green", "--dependency-aware-stop-order"}, "incremental-blue-green", true, true},
+		// bg-deploy takes --strategy too (undocumented in the official plugin): colours, incremental.
+		{true, []string{"a.mtar", "--strategy", "incremental-blue-green"}, "incremental-blue-green", false, false},
+		{true, []string{"a.mtar", "--strategy", "default", "--dependency-aware-stop-order"}, "blue-green", false, true},
+		{true, []string{"a.mtar", "--strategy", "blue-green"}, "blue-green", false, false},
+		// Without blue-green the stop order has no resume to apply to.
+		{false, []string{"a.mtar", "--dependency-aware-stop-order"}, "default", false, false},
+	}
+	for _, tt := range tests {
+		o, err := parseDeploy(tt.args, tt.bg)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if o.options.Strategy != tt.strategy || o.options.KeepOriginalAppNames != tt.keepNames ||
+			o.options.DependencyAwareStopOrder != tt.stopOrder {
+			t.Errorf("bg=%v %v: got strategy=%q keep=%v stopOrder=%v", tt.bg, tt.args, o.options.Strategy,
+				o.options.KeepOriginalAppNames, o.options.DependencyAwareStopOrder)
+		}
+		if tt.strategy != "default" && o.processType != pb.ProcessType_PROCESS_TYPE_BLUE_GREEN_DEPLOY {
+			t.Errorf("%v: process type %v", tt.args, o.processType)
 		}
 	}
 }

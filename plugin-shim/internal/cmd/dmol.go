@@ -19,7 +19,7 @@ var dmolCommand = command{
 	alias:    "dmol",
 	helpText: "Download logs of multi-target app operation",
 	usage: []usageForm{
-		{line: "-i [-d] [-u] [--json]"},
+		{line: "-i [-d] [-u] [--json] [--yes]"},
 		{line: "--mta [--last] [-d] [-u] [--json]"},
 	},
 	checkTyped: func(c *cmdline) error {

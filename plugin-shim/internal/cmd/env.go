@@ -7,6 +7,8 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -25,11 +27,13 @@ type Env struct {
 	Stdin  io.Reader
 	// OutTTY: stdout is a terminal (progress bar, colours). InTTY: stdin is one (prompts).
 	OutTTY, InTTY bool
-	// EngineCommand is the local engine command baked in at build time.
-	EngineCommand string
+	// Version is the plugin's ("0.1.0"), sent to the engine when connecting.
+	Version string
 	// NewEngine connects to the engine; engine.New unless a test replaces it.
 	NewEngine func(ctx context.Context, ep engine.Endpoint, tokens engine.TokenSource) (engine.Client, error)
-	Now       func() time.Time
+	// SetupEngine creates the shim's engine venv; engine.SetupVenv unless a test replaces it.
+	SetupEngine func(ctx context.Context, stateDir, version string) error
+	Now         func() time.Time
 }
 
 // session is one command run: its output, target and engine connection, and the --json summary
@@ -62,13 +66,30 @@ func (s *session) loadTarget() error {
 	return nil
 }
 
-// connect opens the engine named by -u / the environment / the local default.
-func (s *session) connect(ctx context.Context, urlFlag string) error {
-	ep, err := engine.Resolve(urlFlag, s.env.EngineCommand)
+// connect opens the engine named by -u / the environment / the local default. When there is no
+// local engine to start, it sets one up if the user agrees (--yes, or "y" at the prompt on a
+// terminal); otherwise the error says, in one line, how to get one.
+func (s *session) connect(ctx context.Context, urlFlag string, setupAgreed bool) error {
+	ep, err := engine.Resolve(urlFlag)
 	if err != nil {
 		return err
 	}
+	ep.PluginVersion = s.env.Version
 	eng, err := s.env.NewEngine(ctx, ep, cfctx.TokenSource(s.env.Conn))
+	var none *engine.NoEngineError
+	if errors.As(err, &none) && (setupAgreed || s.env.InTTY && !s.ui.JSON &&
+		s.confirm(fmt.Sprintf("No deploy engine found. Set one up in %s (python3 -m venv, pip install bgdeploy)? (y/n)", none.VenvDir))) {
+		s.ui.Say("Setting up the deploy engine in %s...", none.VenvDir)
+		if err := s.env.SetupEngine(ctx, ep.StateDir, s.env.Version); err != nil {
+			return err
+		}
+		s.ui.OK()
+		if ep, err = engine.Resolve(urlFlag); err != nil {
+			return err
+		}
+		ep.PluginVersion = s.env.Version
+		eng, err = s.env.NewEngine(ctx, ep, cfctx.TokenSource(s.env.Conn))
+	}
 	if err != nil {
 		return err
 	}

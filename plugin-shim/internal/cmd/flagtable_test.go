@@ -96,11 +96,11 @@ func TestUsageLinesShowExactlyTheOptions(t *testing.T) {
 
 func TestUsageShowsPlaceholders(t *testing.T) {
 	got := mtaOpsCommand.metadata().UsageDetails.Usage
-	if want := "cf mta-ops [--mta MTA] [-u URL] [--last NUM] [--all] [--json]"; got != want {
+	if want := "cf mta-ops [--mta MTA] [-u URL] [--last NUM] [--all] [--json] [--yes]"; got != want {
 		t.Fatalf("usage\n got: %q\nwant: %q", got, want)
 	}
 	got = dmolCommand.usageText()
-	if want := "cf download-mta-op-logs -i OPERATION_ID [-d DIRECTORY] [-u URL] [--json]\n\n   cf download-mta-op-logs --mta MTA [--last NUM] [-d DIRECTORY] [-u URL] [--json]"; got != want {
+	if want := "cf download-mta-op-logs -i OPERATION_ID [-d DIRECTORY] [-u URL] [--json] [--yes]\n\n   cf download-mta-op-logs --mta MTA [--last NUM] [-d DIRECTORY] [-u URL] [--json]"; got != want {
 		t.Fatalf("usage\n got: %q\nwant: %q", got, want)
 	}
 }
@@ -108,7 +108,7 @@ func TestUsageShowsPlaceholders(t *testing.T) {
 // Sample values of the string flags that land in DeployOptions; a new one needs a sample here.
 var deployFlagSamples = map[string]string{
 	"t": "5", "apps-start-timeout": "5", "apps-stage-timeout": "5", "apps-upload-timeout": "5",
-	"apps-task-execution-timeout": "5", "version-rule": "ALL", "namespace": "ns", "strategy": "default",
+	"apps-task-execution-timeout": "5", "version-rule": "ALL", "namespace": "ns", "strategy": "incremental-blue-green",
 	"m": "mod", "r": "res",
 }
 

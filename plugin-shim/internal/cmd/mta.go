@@ -13,7 +13,7 @@ import (
 var mtaCommand = command{
 	name:     cmdMta,
 	helpText: "Display health and status for a multi-target app",
-	usage:    []usageForm{{line: "MTA_ID [--namespace] [-u] [--json]"}},
+	usage:    []usageForm{{line: "MTA_ID [--namespace] [-u] [--json] [--yes]"}},
 	checkTyped: func(c *cmdline) error {
 		switch len(c.positional) {
 		case 0:

@@ -10,7 +10,7 @@ import (
 var mtaOpsCommand = command{
 	name:       cmdMtaOps,
 	helpText:   "List multi-target app operations",
-	usage:      []usageForm{{line: "[--mta] [-u] [--last] [--all] [--json]"}},
+	usage:      []usageForm{{line: "[--mta] [-u] [--last] [--all] [--json] [--yes]"}},
 	checkTyped: noOperands,
 	prepare: func(s *session, _ *cmdline) (int, bool) {
 		s.ui.Say("Getting multi-target app operations in org %s / space %s as %s...", s.target.OrgName, s.target.SpaceName, s.target.User)

@@ -10,7 +10,7 @@ import (
 var mtasCommand = command{
 	name:       cmdMtas,
 	helpText:   "List all multi-target apps",
-	usage:      []usageForm{{line: "[-u] [--json]"}},
+	usage:      []usageForm{{line: "[-u] [--json] [--yes]"}},
 	checkTyped: noOperands,
 	prepare: func(s *session, _ *cmdline) (int, bool) {
 		s.ui.Say("Getting multi-target apps in org %s / space %s as %s...", s.target.OrgName, s.target.SpaceName, s.target.User)

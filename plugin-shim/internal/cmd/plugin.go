@@ -18,16 +18,16 @@ import (
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
-// PluginName is the name users install and uninstall (`cf uninstall-plugin bg-deploy-plugin`).
-const PluginName = "bg-deploy-plugin"
+// PluginName is the name users install and uninstall (`cf install-plugin -r REPO bg-deploy`,
+// `cf uninstall-plugin bg-deploy`), also in the plugin repository index.
+const PluginName = "bg-deploy"
 
 // registry lists the commands in the order `cf help` shows them.
 var registry = []*command{&bgDeployCommand, &deployCommand, &undeployCommand, &mtasCommand, &mtaCommand, &mtaOpsCommand, &dmolCommand}
 
 // Plugin implements plugin.Plugin.
 type Plugin struct {
-	Version       plugin.VersionType
-	EngineCommand string
+	Version plugin.VersionType
 }
 
 // GetMetadata lists the commands for `cf install-plugin` and `cf help`.
@@ -46,19 +46,24 @@ func (p *Plugin) GetMetadata() plugin.PluginMetadata {
 
 // Run is called by plugin.Start with the command name and the user's arguments.
 func (p *Plugin) Run(conn plugin.CliConnection, args []string) {
-	if len(args) == 0 || args[0] == "CLI-MESSAGE-UNINSTALL" {
+	if len(args) == 0 {
+		return
+	}
+	if args[0] == "CLI-MESSAGE-UNINSTALL" {
+		Uninstall(context.Background(), os.Stdout)
 		return
 	}
 	env := &Env{
-		Conn:          conn,
-		Stdout:        os.Stdout,
-		Stderr:        os.Stderr,
-		Stdin:         os.Stdin,
-		OutTTY:        term.IsTerminal(int(os.Stdout.Fd())),
-		InTTY:         term.IsTerminal(int(os.Stdin.Fd())),
-		EngineCommand: p.EngineCommand,
-		NewEngine:     engine.New,
-		Now:           time.Now,
+		Conn:        conn,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+		Stdin:       os.Stdin,
+		OutTTY:      term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:       term.IsTerminal(int(os.Stdin.Fd())),
+		Version:     fmt.Sprintf("%d.%d.%d", p.Version.Major, p.Version.Minor, p.Version.Build),
+		NewEngine:   engine.New,
+		SetupEngine: engine.SetupVenv,
+		Now:         time.Now,
 	}
 	// Ctrl-C cancels the context: a watch detaches and leaves the operation running. The cf CLI
 	// itself has no signal handling and dies at once; when only cf got the signal (or was killed),

@@ -147,7 +147,7 @@ func TestMetadataRegistersCommands(t *testing.T) {
 			t.Errorf("%s has no help", c.Name)
 		}
 	}
-	if m.Name != "bg-deploy-plugin" || m.Version.Build != 3 ||
+	if m.Name != "bg-deploy" || m.Version.Build != 3 ||
 		strings.Join(names, " ") != "bg-deploy/ deploy/ undeploy/ mtas/ mta/ mta-ops/ download-mta-op-logs/dmol" {
 		t.Fatalf("%v %v", m.Name, names)
 	}

@@ -13,7 +13,7 @@ var undeployCommand = command{
 	name:     cmdUndeploy,
 	helpText: "Undeploy a multi-target app",
 	usage: []usageForm{
-		{line: "MTA_ID [-u] [-f] [--retries] [--namespace] [--delete-services] [--delete-service-keys] [--no-restart-subscribed-apps] [--abort-on-error] [--json]"},
+		{line: "MTA_ID [-u] [-f] [--retries] [--namespace] [--delete-services] [--delete-service-keys] [--no-restart-subscribed-apps] [--abort-on-error] [--json] [--yes]"},
 		{caption: "Perform action on an active undeploy operation", line: "-i -a [-u] [--json]"},
 	},
 	checkTyped: func(c *cmdline) error {

@@ -24,8 +24,8 @@ const (
 	EnvEngineKey  = "CF_BG_DEPLOY_ENGINE_KEY"
 )
 
-// Endpoint says where the engine is: a local engine on a unix socket in the state dir (started
-// on demand), or a remote engine at host:port.
+// Endpoint says where the engine is: a local engine in the state dir (started on demand), on a
+// unix socket or a loopback TCP port (loopback.go), or a remote engine at host:port.
 type Endpoint struct {
 	// Remote is host:port of a remote engine; empty for the local engine.
 	Remote   string
@@ -33,15 +33,19 @@ type Endpoint struct {
 	CAFile   string // remote: PEM roots instead of the system's
 	CertFile string // remote: client certificate (mTLS)
 	KeyFile  string
-	// StateDir holds the local engine's socket, database and log.
+	// StateDir holds the local engine's socket (or port and secret), database and log.
 	StateDir string
-	// Command starts a local engine (argv without the serve arguments).
+	// Command starts a local engine (argv without the serve arguments); nil when none was found
+	// (FindCommand): starting one is then a NoEngineError.
 	Command []string
+	// LoopbackTCP: the local engine listens on 127.0.0.1 and checks a per-user secret.
+	LoopbackTCP bool
+	// PluginVersion is sent to the engine when connecting (GetInfo).
+	PluginVersion string
 }
 
 // Resolve picks the endpoint: the -u flag, else CF_BG_DEPLOY_ENGINE_URL, else the local engine.
-// bakedCommand is the engine command set at build time (may be empty).
-func Resolve(urlFlag, bakedCommand string) (Endpoint, error) {
+func Resolve(urlFlag string) (Endpoint, error) {
 	remote := urlFlag
 	if remote == "" {
 		remote = os.Getenv(EnvEngineURL)
@@ -59,11 +63,16 @@ func Resolve(urlFlag, bakedCommand string) (Endpoint, error) {
 			KeyFile:  os.Getenv(EnvEngineKey),
 		}, nil
 	}
+	return LocalEndpoint()
+}
+
+// LocalEndpoint is the local engine of this user, whatever CF_BG_DEPLOY_ENGINE_URL says.
+func LocalEndpoint() (Endpoint, error) {
 	dir, err := StateDir()
 	if err != nil {
 		return Endpoint{}, err
 	}
-	return Endpoint{StateDir: dir, Command: engineCommand(bakedCommand)}, nil
+	return Endpoint{StateDir: dir, Command: FindCommand(dir), LoopbackTCP: loopbackTCP()}, nil
 }
 
 // StateDir is $CF_HOME/.cf/bg-deploy, else $HOME/.cf/bg-deploy.
@@ -76,16 +85,6 @@ func StateDir() (string, error) {
 		}
 	}
 	return filepath.Join(home, ".cf", "bg-deploy"), nil
-}
-
-func engineCommand(baked string) []string {
-	if env := strings.Fields(os.Getenv(EnvEngineCmd)); len(env) > 0 {
-		return env
-	}
-	if baked != "" {
-		return []string{baked}
-	}
-	return []string{"bgdeploy-engine"}
 }
 
 // hostPort accepts HOST, HOST:PORT or a URL with a scheme (which the official plugin's users
@@ -121,7 +120,10 @@ func (e Endpoint) LogPath() string {
 
 // Target is the gRPC dial target.
 func (e Endpoint) Target() string {
-	if e.Local() {
+	switch {
+	case e.Local() && e.LoopbackTCP:
+		return "passthrough:///local-engine" // the dialer reads the port (loopback.go)
+	case e.Local():
 		return "unix://" + e.SocketPath()
 	}
 	return "dns:///" + e.Remote
@@ -129,7 +131,13 @@ func (e Endpoint) Target() string {
 
 // Display is the address as shown in messages.
 func (e Endpoint) Display() string {
-	if e.Local() {
+	switch {
+	case e.Local() && e.LoopbackTCP:
+		if addr, err := e.loopbackAddr(); err == nil {
+			return addr
+		}
+		return "127.0.0.1 (port in " + e.PortPath() + ")"
+	case e.Local():
 		return "unix://" + e.SocketPath()
 	}
 	return e.Remote
@@ -149,12 +157,8 @@ func loopback(hostport string) bool {
 }
 
 func (e Endpoint) transportCredentials() (credentials.TransportCredentials, error) {
-	if e.Local() {
-		// A unix socket in a 0700 directory: only this user can reach it.
-		return insecure.NewCredentials(), nil
-	}
 	if e.Insecure {
-		if !loopback(e.Remote) {
+		if e.Remote != "" && !loopback(e.Remote) {
 			// The bearer token travels with every call: never in clear over a network.
 			return nil, fmt.Errorf("Refusing to send your access token without TLS to %s: %s=true is only allowed for a loopback address", e.Remote, EnvEngineInsecure)
 		}

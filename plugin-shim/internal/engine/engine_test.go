@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,22 +33,42 @@ func TestMain(m *testing.M) {
 }
 
 func fakeEngineMain() {
-	var listen, dir string
-	for i, a := range os.Args {
-		if a == "--listen" && i+1 < len(os.Args) {
-			listen = strings.TrimPrefix(os.Args[i+1], "unix://")
+	arg := func(name string) string {
+		for i, a := range os.Args {
+			if a == name && i+1 < len(os.Args) {
+				return os.Args[i+1]
+			}
 		}
-		if a == "--state-dir" && i+1 < len(os.Args) {
-			dir = os.Args[i+1]
+		return ""
+	}
+	listen, dir := arg("--listen"), arg("--state-dir")
+	os.WriteFile(filepath.Join(dir, "fake.pid"), []byte(strconv.Itoa(os.Getpid())), 0o600)
+	d := &fd.Deployer{Ops: map[string]*pb.Operation{"1": {Id: "1"}}}
+	// fake.revision sets the revision it serves; on Shutdown, fake.upgrade (if any) replaces it,
+	// as if the user had upgraded the engine while it ran.
+	if n, err := strconv.Atoi(readFile(filepath.Join(dir, "fake.revision"))); err == nil {
+		d.Revision = pb.Revision(n)
+	}
+	d.OnShutdown = func() {
+		if up := readFile(filepath.Join(dir, "fake.upgrade")); up != "" {
+			os.WriteFile(filepath.Join(dir, "fake.revision"), []byte(up), 0o600)
+		}
+		go func() { time.Sleep(50 * time.Millisecond); os.Exit(0) }()
+	}
+	var lis net.Listener
+	var err error
+	if path, ok := strings.CutPrefix(listen, "unix://"); ok {
+		lis, err = net.Listen("unix", path)
+	} else {
+		d.Secret = readFile(arg("--local-secret-file"))
+		if lis, err = net.Listen("tcp", listen); err == nil {
+			os.WriteFile(arg("--port-file"), []byte(strconv.Itoa(lis.Addr().(*net.TCPAddr).Port)), 0o600)
 		}
 	}
-	os.WriteFile(filepath.Join(dir, "fake.pid"), []byte(strconv.Itoa(os.Getpid())), 0o600)
-	lis, err := net.Listen("unix", listen)
 	if err != nil {
 		fmt.Println("listen:", err)
 		os.Exit(3)
 	}
-	d := &fd.Deployer{Ops: map[string]*pb.Operation{"1": {Id: "1"}}}
 	d.Serve(fakeTB{}, lis)
 	time.Sleep(20 * time.Second) // the test kills it sooner
 }
@@ -184,7 +203,7 @@ func TestLocalEngineStartedOnDemand(t *testing.T) {
 	defer c.Close()
 	t.Cleanup(func() {
 		if pid, err := strconv.Atoi(readFile(filepath.Join(ep.StateDir, "fake.pid"))); err == nil {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killProcess(pid)
 		}
 	})
 	if _, err := c.GetOperation(context.Background(), &pb.GetOperationRequest{OperationId: "1"}); err != nil {
@@ -220,21 +239,22 @@ func TestLocalEngineCannotStart(t *testing.T) {
 func TestResolve(t *testing.T) {
 	t.Setenv("CF_HOME", "/home/u")
 	t.Setenv(EnvEngineURL, "")
-	t.Setenv(EnvEngineCmd, "")
-	ep, _ := Resolve("", "/opt/engine")
-	if !ep.Local() || ep.SocketPath() != "/home/u/.cf/bg-deploy/engine.sock" || ep.Command[0] != "/opt/engine" || ep.LogPath() != "/home/u/.cf/bg-deploy/engine.log" {
-		t.Fatalf("%+v", ep)
-	}
 	t.Setenv(EnvEngineCmd, "python -m bgdeploy")
-	if ep, _ := Resolve("", "/opt/engine"); strings.Join(ep.Command, " ") != "python -m bgdeploy" {
+	t.Setenv(EnvLocalTransport, "")
+	ep, _ := Resolve("")
+	if !ep.Local() || ep.LoopbackTCP || ep.SocketPath() != "/home/u/.cf/bg-deploy/engine.sock" ||
+		strings.Join(ep.Command, " ") != "python -m bgdeploy" || ep.LogPath() != "/home/u/.cf/bg-deploy/engine.log" {
 		t.Fatalf("%+v", ep)
 	}
 	t.Setenv(EnvEngineURL, "https://engine.example.com/")
-	if ep, _ := Resolve("", ""); ep.Remote != "engine.example.com:443" {
+	if ep, _ := Resolve(""); ep.Remote != "engine.example.com:443" {
 		t.Fatalf("%+v", ep)
 	}
-	if ep, _ := Resolve("10.0.0.1:9000", ""); ep.Remote != "10.0.0.1:9000" || ep.Display() != "10.0.0.1:9000" {
+	if ep, _ := Resolve("10.0.0.1:9000"); ep.Remote != "10.0.0.1:9000" || ep.Display() != "10.0.0.1:9000" {
 		t.Fatalf("%+v", ep)
+	}
+	if ep, _ := LocalEndpoint(); !ep.Local() {
+		t.Fatalf("the local engine whatever %s says: %+v", EnvEngineURL, ep)
 	}
 }
 

@@ -30,39 +30,58 @@ type grpcClient struct {
 	ep     Endpoint
 	conn   *grpc.ClientConn
 	api    pb.DeployerClient
+	ctl    pb.EngineControlClient
 	tokens TokenSource
 }
 
-// New connects to the engine at ep (starting a local one if none answers) and returns a Client
-// that sends the token from tokens on every call.
+// New connects to the engine at ep (starting a local one if none answers), checks that it
+// serves the revision of the contract this shim needs (version.go), and returns a Client that
+// sends the token from tokens on every call.
 func New(ctx context.Context, ep Endpoint, tokens TokenSource) (Client, error) {
-	creds, err := ep.transportCredentials()
+	opts, err := ep.dialOptions()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(ep.Target(),
-		grpc.WithTransportCredentials(creds),
+	conn, err := grpc.NewClient(ep.Target(), opts...)
+	if err != nil {
+		return nil, &UnreachableError{Address: ep.Display(), LogPath: ep.LogPath(), Cause: err}
+	}
+	c := &grpcClient{ep: ep, conn: conn, api: pb.NewDeployerClient(conn), ctl: pb.NewEngineControlClient(conn), tokens: tokens}
+	if ep.Local() {
+		if err := c.ensureLocal(ctx); err != nil {
+			conn.Close()
+			var none *NoEngineError
+			if errors.Is(err, context.Canceled) || errors.As(err, &none) {
+				return nil, err
+			}
+			return nil, &UnreachableError{Address: ep.Display(), LogPath: ep.LogPath(), Cause: err}
+		}
+	}
+	if err := c.checkVersion(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// dialOptions say how to reach the engine at ep (grpc.NewClient connects lazily).
+func (ep Endpoint) dialOptions() ([]grpc.DialOption, error) {
+	opts := ep.localDialOptions()
+	if !ep.Local() {
+		creds, err := ep.transportCredentials()
+		if err != nil {
+			return nil, err
+		}
+		opts = []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	}
+	return append(opts,
 		// Reconnect quickly to a local engine that was just (re)started.
 		grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
 			MinConnectTimeout: 5 * time.Second,
 		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
-	)
-	if err != nil {
-		return nil, &UnreachableError{Address: ep.Display(), LogPath: ep.LogPath(), Cause: err}
-	}
-	c := &grpcClient{ep: ep, conn: conn, api: pb.NewDeployerClient(conn), tokens: tokens}
-	if ep.Local() {
-		if err := c.ensureLocal(ctx); err != nil {
-			conn.Close()
-			if errors.Is(err, context.Canceled) {
-				return nil, err
-			}
-			return nil, &UnreachableError{Address: ep.Display(), LogPath: ep.LogPath(), Cause: err}
-		}
-	}
-	return c, nil
+	), nil
 }
 
 func (c *grpcClient) Close() error { return c.conn.Close() }

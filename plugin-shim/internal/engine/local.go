@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -23,8 +22,11 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 	if !c.ep.Local() {
 		return nil
 	}
-	if socketAnswers(c.ep.SocketPath()) && c.healthy(ctx, 2*time.Second) {
+	if c.ep.answers() && c.healthy(ctx, 2*time.Second) {
 		return nil
+	}
+	if c.ep.Command == nil {
+		return &NoEngineError{VenvDir: VenvDir(c.ep.StateDir)}
 	}
 	dir := c.ep.StateDir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -37,13 +39,15 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 	}
 	defer unlock()
 	// Another shim may have started it while we waited for the lock.
-	if socketAnswers(c.ep.SocketPath()) {
+	if c.ep.answers() {
 		if c.healthy(ctx, 2*time.Second) {
 			return nil
 		}
 	} else {
-		// Left by an engine that died; the new one must be able to bind.
-		_ = os.Remove(c.ep.SocketPath())
+		c.ep.forgetDeadEngine()
+	}
+	if err := c.ep.ensureSecret(); err != nil {
+		return fmt.Errorf("Could not write the local engine secret %s: %v", c.ep.SecretPath(), err)
 	}
 	exited, err := c.startLocal()
 	if err != nil {
@@ -53,6 +57,11 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
+			if alreadyServed(err) {
+				// Another engine holds the state directory (it was only slow to answer): wait for it.
+				exited = nil
+				continue
+			}
 			return fmt.Errorf("The deploy engine exited while starting (%v). See the engine log at %s", err, c.ep.LogPath())
 		case <-ctx.Done():
 			return ctx.Err()
@@ -66,11 +75,12 @@ func (c *grpcClient) ensureLocal(ctx context.Context) error {
 	return fmt.Errorf("The deploy engine did not become ready within %s. See the engine log at %s", localStartTimeout, c.ep.LogPath())
 }
 
-// startLocal runs `<engine command> serve --listen unix://<sock> --state-dir <dir>` detached
-// from the plugin (own session, output to engine.log), so it outlives this command.
+// startLocal runs `<engine command> serve --listen unix://<sock> --state-dir <dir>` (or its
+// loopback-TCP variant) detached from the plugin (own session, output to engine.log), so it
+// outlives this command.
 func (c *grpcClient) startLocal() (<-chan error, error) {
-	argv := append(append([]string{}, c.ep.Command...),
-		"serve", "--listen", "unix://"+c.ep.SocketPath(), "--state-dir", c.ep.StateDir)
+	argv := append(append(append([]string{}, c.ep.Command...), "serve"), c.ep.listenArgs()...)
+	argv = append(argv, "--state-dir", c.ep.StateDir)
 	logFile, err := os.OpenFile(c.ep.LogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("Could not open the engine log %s: %v", c.ep.LogPath(), err)
@@ -95,21 +105,19 @@ func (c *grpcClient) startLocal() (<-chan error, error) {
 	return exited, nil
 }
 
+// exitAlreadyServed is the engine's exit status when another engine serves its state directory
+// (pyservice/bgdeploy/server/single.py).
+const exitAlreadyServed = 3
+
+func alreadyServed(err error) bool {
+	var exit *exec.ExitError
+	return errors.As(err, &exit) && exit.ExitCode() == exitAlreadyServed
+}
+
 // healthy asks the gRPC health service (service "") whether the engine is SERVING.
 func (c *grpcClient) healthy(ctx context.Context, timeout time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	resp, err := healthpb.NewHealthClient(c.conn).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
 	return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
-}
-
-// socketAnswers tells quickly whether anything listens on the socket, so that a missing engine
-// is started at once instead of after a health-check timeout.
-func socketAnswers(path string) bool {
-	conn, err := net.DialTimeout("unix", path, 500*time.Millisecond)
-	if err != nil {
-		return false
-	}
-	conn.Close()
-	return true
 }

@@ -193,3 +193,22 @@ class Job:
     def of(cls, res: Json) -> Job:
         err = (res.get("errors") or [{}])[0]
         return cls(res.get("state", ""), err.get("title", ""), err.get("detail", ""))
+
+
+@dataclass(frozen=True)
+class Task:
+    guid: str
+    name: str
+    state: str  # PENDING | RUNNING | CANCELING | SUCCEEDED | FAILED
+    failure_reason: str
+    annotations: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, res: Json) -> Task:
+        _, annotations = _meta(res)
+        return cls(res["guid"], res.get("name", ""), res.get("state", ""),
+                   str((res.get("result") or {}).get("failure_reason") or ""), annotations)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("SUCCEEDED", "FAILED")

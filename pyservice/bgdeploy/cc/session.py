@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -58,8 +59,11 @@ def _once() -> Retry:
 class CloudController:
     def __init__(self, api_url: str, tokens: TokenProvider, *, verify: bool = True, timeout_s: float = 60.0,
                  pool_size: int = 16, stopped: Callable[[], bool] | None = None,
-                 adapter: requests.adapters.BaseAdapter | None = None) -> None:
+                 adapter: requests.adapters.BaseAdapter | None = None, request_tag: str = "") -> None:
         self.api_url = api_url.rstrip("/")
+        # CC logs X-Vcap-Request-Id: tagging it with the operation's id lets an operator (and a test) tell
+        # which operation sent a request.
+        self._tag = request_tag
         self._tokens = tokens
         self._timeout = timeout_s
         self._stopped = stopped or (lambda: False)
@@ -100,6 +104,8 @@ class CloudController:
             if self._stopped():
                 raise OperationAborted("The operation was aborted")
             hdrs = {"Authorization": _checked(self._tokens.token() if attempt == 1 else self._tokens.refresh())}
+            if self._tag:
+                hdrs["X-Vcap-Request-Id"] = f"{self._tag}::{uuid.uuid4()}"
             if headers:
                 hdrs.update(headers)
             try:

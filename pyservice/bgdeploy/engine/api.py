@@ -267,7 +267,8 @@ class Engine:
             raise OperationAborted(f"Operation {op.id} was aborted or taken over by another instance")
 
     def _context(self, op: OperationRecord, aborted: threading.Event) -> StepContext:
-        cc = self.cc_factory(op.api_endpoint, self.tokens(op.id), verify=not op.skip_ssl, stopped=aborted.is_set)
+        cc = self.cc_factory(op.api_endpoint, self.tokens(op.id), verify=not op.skip_ssl, stopped=aborted.is_set,
+                             request_tag=f"bgdeploy-{op.id}")
         archive = self.store.get_file(op.archive_id) if op.archive_id else None
         archive_path = self.store.local_copy(archive, self.cache_dir) if archive else ""
         models = {phase: from_plain(DeploymentModel, m) for phase, m in self.store.models(op.id).items()}

@@ -10,6 +10,8 @@ from typing import Any
 
 from bgdeploy.codec import from_plain, to_plain
 
+INCREMENTAL = "incremental-blue-green"
+
 
 @dataclass(frozen=True)
 class DeployOptions:
@@ -27,12 +29,18 @@ class DeployOptions:
     abort_on_error: bool = False
     no_confirm: bool = False  # skip the pause before the switch
     skip_idle_start: bool = False
-    strategy: str = ""  # "default" or "blue-green"
+    strategy: str = ""  # "default", "blue-green" or "incremental-blue-green"
     modules: list[str] = field(default_factory=list)  # -m
     resources: list[str] = field(default_factory=list)  # -r
     all_modules: bool = False
     all_resources: bool = False
     keep_original_app_names: bool = False  # deploy --strategy blue-green (idle/live names)
+    dependency_aware_stop_order: bool = False  # old apps stop consumers first (`deployed-after`)
+
+    @property
+    def incremental(self) -> bool:
+        """--strategy incremental-blue-green: the new app starts on 1 instance and takes over one at a time."""
+        return self.strategy == INCREMENTAL
 
     def plain(self) -> dict[str, Any]:
         return {k: v for k, v in to_plain(self).items() if v not in (0, "", False, [], None)}

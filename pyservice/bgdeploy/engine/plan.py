@@ -51,6 +51,7 @@ class AppWork:
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
     wait_since: float = 0.0
     polls: int = 0
+    hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
 
 
 @dataclass
@@ -83,6 +84,43 @@ class Pending:
     polls: int = 0
 
 
+# -- hooks, tasks, incremental blue-green, stopping the old apps ---------------------------------------
+
+
+@dataclass
+class TaskRun:
+    """One task this operation runs: a `tasks` entry, or one hook at one moment on one app."""
+
+    guid: str = ""  # the task in flight ("" = none yet)
+    attempt: int = 0  # bumped when a task failed: a retry runs a new one
+    since: float = 0.0
+    polls: int = 0
+    done: bool = False
+
+
+@dataclass
+class Scaling:
+    """Incremental blue-green: one module's instances moving from its old app to its new one."""
+
+    stage: str = ""  # "" → down (old -1) → up (new +1) → ... → done
+    old_guid: str = ""
+    new_guid: str = ""
+    old_initial: int = 0  # the old app's instances before (restored when a new instance crashes)
+    old_count: int = 0
+    new_count: int = 0
+    since: float = 0.0
+    polls: int = 0
+
+
+@dataclass
+class OldAppStop:
+    """Stopping one old app between its before-stop and after-stop hooks."""
+
+    stage: str = ""  # "" → stopped → done
+    since: float = 0.0
+    polls: int = 0
+
+
 @dataclass
 class DeploymentPlan:
     scheme: str = PLAIN
@@ -105,6 +143,9 @@ class DeploymentPlan:
     resumed: bool = False  # the user resumed: the pause lets the operation past it
     renamed_idle: bool = False  # IDLE_LIVE: X-idle was renamed to X
     steps_done: list[str] = field(default_factory=list)  # steps whose one-time work is complete
+    tasks: dict[str, TaskRun] = field(default_factory=dict)  # hooks and `tasks`, by app guid/moment/name
+    scaling: dict[str, Scaling] = field(default_factory=dict)  # incremental blue-green, by module
+    stops: dict[str, OldAppStop] = field(default_factory=dict)  # old apps being stopped, by app guid
 
     # -- names --------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from bgdeploy.cc import CloudController
 from bgdeploy.cc import routes as cc_routes
 from bgdeploy.engine.operations import BLUE_GREEN_DEPLOY, Target
 from bgdeploy.engine.options import DeployOptions
+from bgdeploy.engine.support import refused
 from bgdeploy.engine.tokens import StaticToken
 from bgdeploy.errors import ContentError, NotFoundError
 from bgdeploy.mta.model import DeploymentModel, Phase, PlatformContext
@@ -78,4 +79,6 @@ def resolve_operation(store: Store, op: OperationRecord, target: Target, token: 
             models[phase] = mta.resolve(arc.descriptor, extensions, platform, phase,
                                         selected_modules=options.modules or None,
                                         selected_resources=options.resources or None, archive=arc)
+    for problem in refused(models["live"]):
+        raise ContentError(problem, file=archive.file_name)
     return domain, models

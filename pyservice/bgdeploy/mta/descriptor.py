@@ -42,6 +42,18 @@ class Provides(Dependency):
 
 
 @dataclass
+class Hook:
+    """A v3 module hook: `parameters` (the task: name, command, memory, disk-quota) run at `phases`."""
+
+    name: str
+    where: str
+    type: str = ""  # "" in extensions, which may only change parameters
+    phases: list[str] = field(default_factory=list)
+    parameters: Params = field(default_factory=dict)
+    requires: list[Requires] = field(default_factory=list)
+
+
+@dataclass
 class Module:
     name: str
     type: str
@@ -55,7 +67,7 @@ class Module:
     requires: list[Requires] = field(default_factory=list)
     provides: list[Provides] = field(default_factory=list)
     deployed_after: list[str] | None = None
-    hooks: list[Params] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
 
 
 @dataclass

@@ -80,6 +80,15 @@ class _Merger:
         self.merge_element(module, ext, module.name)
         self.merge_dependencies(module.requires, ext.requires, module.name, "required dependency")
         self.merge_dependencies(module.provides, ext.provides, module.name, "provided dependency")
+        for ext_hook in ext.hooks:  # only parameters: phases, type and requires stay, no hook is added
+            hook = next((h for h in module.hooks if h.name == ext_hook.name), None)
+            if hook is None:
+                raise self.ext.error(
+                    f'unknown hook "{ext_hook.name}" of "{module.name}": the deployment descriptor does not declare it',
+                    child_path(ext_hook.where, "name"),
+                )
+            hook.parameters = self.merge_map(hook.parameters, ext_hook.parameters, {}, ext_hook.where, "parameters",
+                                             "parameter", f"{module.name}#{hook.name}")
 
     def merge_resource(self, resource: Resource, ext: Resource) -> None:
         self.merge_element(resource, ext, resource.name)

@@ -70,6 +70,25 @@ class ServiceBinding:
 
 
 @dataclass(frozen=True)
+class TaskSpec:
+    """A one-off command run as a Cloud Controller task in the app's droplet (`tasks`, hooks of type task)."""
+
+    name: str
+    command: str
+    memory_mb: int | None = None  # None: CC's default
+    disk_mb: int | None = None
+
+
+@dataclass(frozen=True)
+class HookSpec:
+    """A module hook: its task runs at each of `phases` (the deploy service's phase names, validated)."""
+
+    name: str
+    phases: list[str]
+    task: TaskSpec
+
+
+@dataclass(frozen=True)
 class ContentRef:
     """Where a module's bits are in the archive: a zip entry, or a directory prefix."""
 
@@ -111,7 +130,9 @@ class AppSpec:
     keep_existing_bindings: bool = False
     features: dict[str, bool] = field(default_factory=dict)  # CF app features (`app-features`, `enable-ssh`)
     restart_on: dict[str, bool] = field(default_factory=dict)  # vcap-application / vcap-services / user-provided
-    tasks: list[dict] = field(default_factory=list)  # `tasks` as given (name, command, memory, disk-quota)
+    tasks: list[TaskSpec] = field(default_factory=list)  # `tasks`: run once the app is deployed (not on resume)
+    hooks: list[HookSpec] = field(default_factory=list)  # schema 3 `hooks`, parameters resolved for the phase
+    task_timeout_s: int | None = None  # `task-execution-timeout`, else the global `apps-task-execution-timeout`
 
 
 @dataclass
@@ -162,6 +183,8 @@ class DeploymentModel:
     # Every module name of the deployment descriptor (after extensions), selected or not, in descriptor order:
     # what a partial deploy (`-m`) may name, known without reopening the archive.
     descriptor_modules: list[str] = field(default_factory=list)
+    # The global `bg-dependency-aware-stop-order`: old apps stop consumers first (as --dependency-aware-stop-order).
+    dependency_aware_stop_order: bool = False
 
     def app(self, module: str) -> AppSpec:
         return next(a for a in self.apps if a.module == module)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bgdeploy.errors import ContentError
 
-from .descriptor import Descriptor, ExtensionDescriptor, Module, Params, Provides, Requires, Resource
+from .descriptor import Descriptor, ExtensionDescriptor, Hook, Module, Params, Provides, Requires, Resource
 from .yamlload import Lines, child_path, line_for
 
 _NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
@@ -160,10 +160,7 @@ class _Checker:
             self.v3_only(raw, key, path)
         name = self.name(raw.get("name"), child_path(path, "name"))
         module_type = "" if in_extension else self.text(raw.get("type"), child_path(path, "type"), required=True)
-        hooks = self.sequence(raw.get("hooks"), child_path(path, "hooks"))
-        for i, hook in enumerate(hooks):
-            hook_path = child_path(child_path(path, "hooks"), i)
-            self.mapping(hook, hook_path, required=True)
+        hooks = self.hooks(raw.get("hooks"), child_path(path, "hooks"), in_extension=in_extension)
         return Module(
             name=name,
             type=module_type or "",
@@ -173,9 +170,31 @@ class _Checker:
             requires=self.requires(raw.get("requires"), child_path(path, "requires"), in_extension=in_extension),
             provides=self.provides(raw.get("provides"), child_path(path, "provides"), in_extension=in_extension),
             deployed_after=self.names(raw.get("deployed-after"), child_path(path, "deployed-after")),
-            hooks=[dict(h) for h in hooks],
+            hooks=hooks,
             **self.common(raw, path, in_extension=in_extension),
         )
+
+    def hooks(self, raw_list: Any, path: str, *, in_extension: bool) -> list[Hook]:
+        """Extensions name a hook to change its parameters; its type, phases and requires stay."""
+        result = []
+        for i, item in enumerate(self.sequence(raw_list, path)):
+            p = child_path(path, i)
+            raw = self.mapping(item, p, required=True)
+            phases = [] if in_extension else self.sequence(raw.get("phases"), child_path(p, "phases"))
+            if not in_extension and not phases:
+                raise self.fail("must name at least one phase", child_path(p, "phases"))
+            result.append(Hook(
+                name=self.name(raw.get("name"), child_path(p, "name")),
+                where=p,
+                type="" if in_extension else self.text(raw.get("type"), child_path(p, "type"), required=True) or "",
+                phases=[self.text(ph, child_path(child_path(p, "phases"), j), required=True) or ""
+                        for j, ph in enumerate(phases)],
+                parameters=dict(self.mapping(raw.get("parameters"), child_path(p, "parameters"))),
+                requires=[] if in_extension else self.requires(raw.get("requires"), child_path(p, "requires"),
+                                                               in_extension=False),
+            ))
+        self.unique([h.name for h in result], path, "hook")
+        return result
 
     def resource(self, item: Any, path: str, *, in_extension: bool) -> Resource:
         raw = self.mapping(item, path, required=True)

@@ -28,9 +28,11 @@ from bgdeploy.engine.api import Engine
 from bgdeploy.engine.leases import LeaseKeeper
 from bgdeploy.engine.retention import Sweeper
 from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.server import info, single
 from bgdeploy.server.authz import AuthInterceptor, Authorizer
 from bgdeploy.server.files import FileStore
 from bgdeploy.server.limits import StreamLimits
+from bgdeploy.server.local_secret import LocalSecretInterceptor, read_secret
 from bgdeploy.server.servicer import Activity, DeployerService
 from bgdeploy.store import Store, open_store
 from bgdeploy.v1 import deployer_pb2_grpc as pb_grpc
@@ -96,6 +98,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                        default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "16")),
                        help="modules of one wave deployed at once (1: one after another)")
     serve.add_argument("--port-file", default="", help="write the bound TCP port here when ready")
+    serve.add_argument("--local-secret-file", default="",
+                       help="a local engine on loopback TCP: refuse calls without the secret in this file")
     return parser.parse_args(argv)
 
 
@@ -121,9 +125,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def transport(args: argparse.Namespace, listen: str) -> Tls | None:
-    """TLS for TCP unless --insecure-listen on loopback; nothing for a Unix socket."""
-    if listen.startswith("unix://"):
+def transport(args: argparse.Namespace, listen: str, local: bool) -> Tls | None:
+    """TLS for a shared engine on TCP unless --insecure-listen on loopback; nothing for a local engine (a
+    Unix socket, or loopback TCP guarded by the user's secret)."""
+    if local and not args.tls_cert:
+        if not listen.startswith("unix://") and not is_loopback(listen.rsplit(":", 1)[0]):
+            raise UsageError("A local engine (--local-secret-file) listens on a loopback address only")
         return None
     if args.tls_cert:
         ca = Path(args.tls_client_ca).read_bytes() if args.tls_client_ca else None
@@ -156,14 +163,19 @@ def main(argv: list[str] | None = None) -> int:
     os.chmod(state_dir, 0o700)
     listen = args.listen
     sock_path = listen[len("unix://"):] if listen.startswith("unix://") else ""
+    local = bool(sock_path or args.local_secret_file)  # a per-user engine, on a socket or loopback TCP
     try:
         database = database_url(args, state_dir)
-        tls = transport(args, listen)
-        if not sock_path and not args.cf_api:
+        tls = transport(args, listen, local)
+        if not local and not args.cf_api:
             raise UsageError("A shared engine needs --cf-api URL for each Cloud Controller it serves")
     except (UsageError, OSError) as exc:
         print(f"bgdeploy-engine: {exc}", file=sys.stderr)
         return 2
+    lock = single.hold(state_dir)
+    if lock is None:
+        log.info("another engine serves %s: exiting", state_dir)
+        return single.ALREADY_SERVED
     store = open_store(database)
     settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds,
                               max_parallel_apps=max(1, args.max_parallel_apps), lease_s=args.lease_seconds,
@@ -174,30 +186,34 @@ def main(argv: list[str] | None = None) -> int:
     engine.recover()
     activity = Activity()
     interceptors: list[grpc.ServerInterceptor] = []
-    if not sock_path:  # a Unix socket (mode 0600) is reachable by its owner only
+    if args.local_secret_file:
+        interceptors.append(LocalSecretInterceptor(read_secret(args.local_secret_file)))
+    if not local:  # a local engine is reachable by its owner only (socket mode 0600, or the secret)
         limits = StreamLimits(per_user=args.max_streams_per_user, uploads_per_user=args.max_uploads_per_user,
                               idle_s=args.stream_idle_seconds)
         interceptors.append(AuthInterceptor(Authorizer(store, args.cf_api), limits))
 
     if args.idle_exit_seconds is None:
         # A local engine is started on demand by the plugin, so it may go away when nobody needs it.
-        args.idle_exit_seconds = float(os.environ.get("BGDEPLOY_IDLE_EXIT_SECONDS", 1800 if sock_path else 0))
+        args.idle_exit_seconds = float(os.environ.get("BGDEPLOY_IDLE_EXIT_SECONDS", 1800 if local else 0))
     if sock_path and os.path.exists(sock_path):
         os.unlink(sock_path)  # a stale socket from a crashed engine
     old_umask = os.umask(0o177) if sock_path else None
+    stop = threading.Event()
     try:
         server, port, health_servicer = create_server(engine, files, activity, listen, tls, interceptors=interceptors)
+        info.add_to_server(server, local=local, on_shutdown=stop.set)
         server.start()
     finally:
         if old_umask is not None:
             os.umask(old_umask)
     if sock_path:
         os.chmod(sock_path, 0o600)
-    stop = threading.Event()
     keeper, sweeper = LeaseKeeper(engine).start(), Sweeper(engine).start()
     threading.Thread(target=watch_database, args=(store, health_servicer, stop), daemon=True, name="db-health").start()
-    if args.port_file:
-        Path(args.port_file).write_text(str(port))
+    if args.port_file:  # written whole, then renamed: a reader never sees half a number
+        Path(f"{args.port_file}.tmp").write_text(str(port))
+        os.replace(f"{args.port_file}.tmp", args.port_file)
     log.info("engine %s serving on %s (port %s), state in %s", engine.instance, listen, port,
              database.split("@")[-1])
 
@@ -214,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     sweeper.stop()
     store.close()
     if sock_path and os.path.exists(sock_path):
-        os.unlink(sock_path)
+        os.unlink(sock_path)  # ours: we hold the state directory
+    lock.close()
     return 0
 
 

@@ -52,6 +52,10 @@ def _schema(blob: str) -> list[str]:
             archive_id TEXT NOT NULL, archive_name TEXT NOT NULL, ext_ids TEXT NOT NULL, options TEXT NOT NULL,
             cursor INTEGER NOT NULL, data TEXT NOT NULL, locked INTEGER NOT NULL)""",
         """CREATE INDEX IF NOT EXISTS operations_mta ON operations (space_guid, mta_id, namespace)""",
+        # The MTA lock, enforced by the database: two engines (or threads) racing to start an operation of
+        # the same MTA cannot both insert a locked, active one.
+        """CREATE UNIQUE INDEX IF NOT EXISTS operations_lock ON operations (space_guid, mta_id, namespace)
+            WHERE locked = 1 AND state IN ('RUNNING', 'ACTION_REQUIRED', 'ERROR')""",
         """CREATE INDEX IF NOT EXISTS operations_state ON operations (state)""",
         """CREATE TABLE IF NOT EXISTS events (
             op_id TEXT NOT NULL, seq INTEGER NOT NULL, time DOUBLE PRECISION NOT NULL, level TEXT NOT NULL,
@@ -68,6 +72,10 @@ def _schema(blob: str) -> list[str]:
         """CREATE TABLE IF NOT EXISTS operation_models (
             op_id TEXT NOT NULL, phase TEXT NOT NULL, model TEXT NOT NULL, PRIMARY KEY (op_id, phase))""",
     ]
+
+
+class _LockTaken(Exception):
+    """Another writer inserted a locked operation of the same MTA between our check and our insert."""
 
 
 class Store(LeaseQueries, BlobQueries, RetentionQueries):
@@ -240,7 +248,8 @@ class Store(LeaseQueries, BlobQueries, RetentionQueries):
         """Atomically: insert `op` (with its resolved models, owned by `owner`) unless another active
         operation holds its MTA's lock (returned then, and nothing is written).
 
-        Engines sharing one PostgreSQL database serialise on a transaction-scoped advisory lock."""
+        The unique index `operations_lock` decides between writers that race; engines sharing one PostgreSQL
+        database also serialise on a transaction-scoped advisory lock first, so the loser sees the holder."""
         marks = ", ".join("?" for _ in ACTIVE_STATES)
 
         def work(cur: Any) -> OperationRecord | None:
@@ -255,13 +264,24 @@ class Store(LeaseQueries, BlobQueries, RetentionQueries):
             row = cur.fetchone()
             if row is not None:
                 return _op_from_row(row)
-            self._insert_op(cur, op, owner, lease_s)
+            try:
+                self._insert_op(cur, op, owner, lease_s)
+            except Exception as exc:  # sqlite3.IntegrityError, psycopg.errors.UniqueViolation
+                if "operations_lock" in str(exc) or "UNIQUE constraint failed: operations.space_guid" in str(exc):
+                    raise _LockTaken from exc
+                raise
             for phase, model in (models or {}).items():
                 cur.execute(self.sql("INSERT INTO operation_models (op_id, phase, model) VALUES (?, ?, ?)"),
                             (op.id, phase, json.dumps(model, separators=(",", ":"))))
             return None
 
-        return self._do(work)
+        try:
+            return self._do(work)
+        except _LockTaken:
+            holder = self.lock_holder(op.space_guid, op.mta_id, op.namespace)
+            if holder is None:  # released meanwhile: try again
+                return self.insert_if_unlocked(op, models, owner=owner, lease_s=lease_s)
+            return holder
 
     def models(self, op_id: str) -> dict[str, Any]:
         rows = self._query("SELECT phase, model FROM operation_models WHERE op_id = ?", (op_id,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,9 +74,8 @@ def test_an_action_moves_only_from_the_states_it_expects(store: Store) -> None:
 
 
 def test_idle_operations_are_aborted_after_the_ttl(store: Store) -> None:
-    store.insert_operation(op("1", ACTION_REQUIRED))
-    store.insert_operation(op("2", ERROR))
-    store.insert_operation(op("3", RUNNING))
+    for op_id, state in (("1", ACTION_REQUIRED), ("2", ERROR), ("3", RUNNING)):
+        store.insert_operation(replace(op(op_id, state), mta_id=f"m{op_id}"))  # one active operation per MTA
     assert store.abort_idle(3600, time.time()) == []
     time.sleep(0.3)
     assert sorted(store.abort_idle(0.1, time.time())) == ["1", "2"]

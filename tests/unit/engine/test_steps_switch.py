@@ -3,6 +3,9 @@ map-live-routes, unmap-old, settle, undeploy-old. Each writes what it must, and 
 
 from __future__ import annotations
 
+import pytest
+
+from bgdeploy.engine.plan import DeploymentPlan
 from bgdeploy.engine.step import DONE, PAUSE, Wait
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
@@ -12,6 +15,7 @@ from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
 from bgdeploy.engine.steps.settle import SettleRoutes
 from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
+from bgdeploy.errors import CloudControllerError
 
 from .world import World, deploy
 
@@ -114,3 +118,18 @@ def test_switch_map_unmap_undeploy(world: World) -> None:
     writes_of(world, UndeployOldApps(), ctx)
     assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]
     assert writes_of(world, UndeployOldApps(), ctx) == []
+
+
+def test_a_crash_after_mapping_green_still_waits_for_the_routers(world: World) -> None:
+    """The settle deadline is saved before the destination writes: if they land but the step dies, the
+    retry (which finds nothing left to map) still waits for the routers."""
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="map-live-routes")
+    world.sim.faults(rules=[{"target": "api", "path": "/destinations$", "methods": ["POST"], "rate_lost": 1.0}])
+    with pytest.raises(CloudControllerError):
+        MapProductiveRoutes().run(ctx)
+    world.sim.faults()
+    assert routes(world)["web-space"] == ["web-blue", "web-green"]  # the writes landed
+    retry = world.context("2.0.0", plan=DeploymentPlan.of(world.store.get_operation(ctx.op.id).data))
+    assert writes_of(world, MapProductiveRoutes(), retry) == []
+    assert isinstance(SettleRoutes("after_map").run(retry), Wait)

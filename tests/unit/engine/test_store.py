@@ -49,3 +49,37 @@ def test_postgresql_store_shares_state_between_engines() -> None:
         assert [e.text for e in two.events("1")] == ["hello"]
         one.close()
         two.close()
+
+
+def test_the_lock_holds_when_two_writers_race(tmp_path: Path) -> None:
+    """Two engines on one database both found no holder before either inserted: the database's unique index
+    refuses the second insert, and the loser gets the holder instead of a second lock."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    first, second = open_store(url), open_store(url)
+    real = second.backend._conn  # type: ignore[union-attr]
+
+    class Cursor:
+        def __init__(self) -> None:
+            self.cur = real.cursor()
+
+        def execute(self, sql: str, args: tuple = ()) -> object:
+            if sql.startswith("INSERT INTO operations "):
+                assert first.insert_if_unlocked(op("1")) is None  # the other engine wins the race here
+            return self.cur.execute(sql, args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.cur, name)
+
+    class Connection:
+        def cursor(self) -> Cursor:
+            return Cursor()
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    second.backend._conn = Connection()  # type: ignore[union-attr]
+    holder = second.insert_if_unlocked(op("2"))
+    assert holder is not None and holder.id == "1"
+    second.backend._conn = real  # type: ignore[union-attr]
+    assert second.get_operation("2") is None
+    assert [o.id for o in first.list_operations("s")] == ["1"]

@@ -79,7 +79,8 @@ class World:
             id=str(100000 + self._n), process_type=process_type, state=RUNNING, space_guid=self.space["guid"],
             org_guid=self.org["guid"], org_name="org", space_name="space", api_endpoint=self.sim.api_url,
             skip_ssl=False, started_by="admin", started_at=self.clock.now(), mta_id="bg.sample",
-            mta_version=version, archive_name=archive.name, options=(options or DeployOptions()).plain())
+            mta_version=version, archive_name=archive.name, options=(options or DeployOptions()).plain(),
+            locked=False)  # steps run directly, one operation after another: no MTA lock (a unique index) held
         self.store.insert_operation(op)
         plan = plan or DeploymentPlan(scheme=scheme, default_domain="apps.sim.test")
         models = {}
@@ -105,6 +106,15 @@ class World:
             self.clock.wait(ctx.aborted, result.until - self.clock.now())
         raise AssertionError(f"{step.name} still waiting after {rounds} rounds")
 
+    def run_advance(self, item: object, *, rounds: int = 2000) -> None:
+        """Advance one work item (`.advance()` returns when to call again, or None) until it is done."""
+        for _ in range(rounds):
+            again = item.advance()  # type: ignore[attr-defined]
+            if again is None:
+                return None
+            self.clock.wait(threading.Event(), again - self.clock.now())
+        raise AssertionError(f"still waiting after {rounds} rounds")
+
     def messages(self, ctx: StepContext) -> list[str]:
         return [e.text for e in self.store.events(ctx.op.id) if e.level != "DEBUG"]
 
@@ -126,8 +136,10 @@ def engine_for(world: World) -> tuple[object, object]:
     from bgdeploy.engine.api import Engine
     from bgdeploy.engine.operations import Target
 
-    def cc_factory(api: str, tokens: object, *, verify: bool = True, stopped: object = None) -> CloudController:
-        return CloudController(api, tokens, verify=verify, stopped=stopped, adapter=world.sim.adapter())  # type: ignore[arg-type]
+    def cc_factory(api: str, tokens: object, *, verify: bool = True, stopped: object = None,
+                   request_tag: str = "") -> CloudController:
+        return CloudController(api, tokens, verify=verify, stopped=stopped, adapter=world.sim.adapter(),  # type: ignore[arg-type]
+                               request_tag=request_tag)
 
     engine = Engine(world.store, world.settings, clock=world.clock, cc_factory=cc_factory)
     target = Target(world.sim.api_url, False, world.org["guid"], "org", world.space["guid"], "space", "admin")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 import zipfile
 from pathlib import Path
 
 from bgdeploy.mta import load_descriptor, load_extension, resolve
 from bgdeploy.mta.model import DeploymentModel, PlatformContext
+
+# The plugin's archive builder (plugin-shim/internal/archive), the only one: `make build` puts it here.
+MTAR_BUILD = Path(__file__).resolve().parents[3] / ".tools" / "bin" / "mtar-build"
 
 
 def model(
@@ -42,3 +46,13 @@ def make_mtar(path: Path, entries: dict[str, bytes | str], compression: int = zi
         for name, data in entries.items():
             z.writestr(name, data)
     return path
+
+
+def build_from_directory(directory: Path, out: Path) -> Path:
+    """Build out from an MTA directory with the plugin's builder, as `cf bg-deploy DIR` does."""
+    if not MTAR_BUILD.is_file():
+        raise AssertionError(f"{MTAR_BUILD} is missing: run `make build`")
+    proc = subprocess.run([str(MTAR_BUILD), str(directory), str(out)], capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise AssertionError(f"mtar-build {directory} exited {proc.returncode}: {proc.stderr}")
+    return out

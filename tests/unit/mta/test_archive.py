@@ -7,10 +7,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import DESCRIPTOR, MANIFEST, inner_zip, make_mtar
+from helpers import DESCRIPTOR, MANIFEST, build_from_directory, inner_zip, make_mtar
 
 from bgdeploy.errors import ContentError
-from bgdeploy.mta import build_archive_from_directory, open_archive, resolve
+from bgdeploy.mta import open_archive, resolve
 from bgdeploy.mta.manifest import parse_manifest
 
 
@@ -132,23 +132,34 @@ def test_manifest_continuation_lines_and_case() -> None:
     assert m.sections[0].name == "some/very/long/path.zip" and m.sections[0].names("MTA-Module") == ["a", "b"]
 
 
-def test_build_archive_from_directory_round_trip(tmp_path: Path, ctx) -> None:
-    (tmp_path / "web").mkdir()
-    (tmp_path / "web" / "index.html").write_text("hi")
-    (tmp_path / "mtad.yaml").write_text(DESCRIPTOR.replace("path: web.zip", "path: web"))
-    out = tmp_path / "out.mtar"
-    build_archive_from_directory(str(tmp_path), str(out))
+def test_directory_built_by_the_plugin_reads_back(tmp_path: Path) -> None:
+    """What the plugin's builder writes (manifest sections, wrapped long names, followed symlinks) is what the
+    engine reads: module content, resource and requires JSON."""
+    src = tmp_path / "src"
+    long_dir = "módulos/" + "ü" * 40  # the manifest wraps this name at 72 bytes, between characters
+    (src / long_dir).mkdir(parents=True)
+    (src / long_dir / "index.html").write_text("hi")
+    (src / "shared").mkdir()
+    (src / "shared" / "app.js").write_text("js")
+    (src / long_dir / "app.js").symlink_to("../../shared/app.js")
+    (src / "conf").mkdir()
+    (src / "conf" / "service.json").write_text('{"plan": "big"}')
+    (src / "bind.json").write_text('{"role": "reader"}')
+    (src / "mtad.yaml").write_text(
+        DESCRIPTOR.replace("path: web.zip", f"path: {long_dir}")
+        + "    requires:\n      - name: db\n        parameters:\n          path: bind.json\n"
+        + "resources:\n  - name: db\n    type: org.cloudfoundry.managed-service\n"
+        + "    parameters:\n      service: pg\n      service-plan: s\n      config-path: conf/service.json\n"
+    )
+    out = build_from_directory(src, tmp_path / "out.mtar")
+    with zipfile.ZipFile(out) as z:
+        manifest = z.read("META-INF/MANIFEST.MF")
+    assert max(len(line) for line in manifest.split(b"\r\n")) <= 72
     with open_archive(str(out)) as archive:
+        assert archive.module_content("web").entry == long_dir + "/"
         buffer = io.BytesIO()
         archive.write_module_bits("web", buffer)
-        assert zipfile.ZipFile(buffer).read("index.html") == b"hi"
-
-
-def test_directory_paths_must_stay_inside(tmp_path: Path) -> None:
-    (tmp_path / "mtad.yaml").write_text(DESCRIPTOR.replace("path: web.zip", "path: ../outside"))
-    (tmp_path.parent / "outside").mkdir(exist_ok=True)
-    with pytest.raises(ContentError) as info:
-        build_archive_from_directory(str(tmp_path), str(tmp_path / "o.mtar"))
-    assert info.value.path == "modules[0].path"
-    with pytest.raises(ContentError, match=r"no mtad\.yaml"):
-        build_archive_from_directory(str(tmp_path / "web"), str(tmp_path / "o.mtar"))
+        module = zipfile.ZipFile(buffer)
+        assert sorted(module.namelist()) == ["app.js", "index.html"] and module.read("app.js") == b"js"
+        assert archive.resource_config("db") == {"plan": "big"}
+        assert archive.requires_config("web", "db") == {"role": "reader"}

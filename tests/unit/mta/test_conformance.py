@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES
+from helpers import build_from_directory
 
 from bgdeploy.errors import ContentError
-from bgdeploy.mta import build_archive_from_directory, load_descriptor, load_extension, open_archive, resolve
+from bgdeploy.mta import load_descriptor, load_extension, open_archive, resolve
 from bgdeploy.mta.model import DeploymentModel, PlatformContext, Route
 
 pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="conformance corpus not available")
@@ -393,7 +394,7 @@ def test_keep_existing_readmes() -> None:
 @pytest.mark.parametrize("folder", ["idle-parameters", "externalize-services-configurations", "partial-build-deploy"])
 def test_deploy_from_directory(folder: str, tmp_path: Path) -> None:
     out = tmp_path / "out.mtar"
-    build_archive_from_directory(str(EXAMPLES / folder), str(out))
+    build_from_directory(EXAMPLES / folder, out)
     with open_archive(str(out)) as archive:
         model = resolve(archive.descriptor, [], _ctx(), "idle", archive=archive)
         for app in model.apps:

@@ -38,6 +38,16 @@ type Deployer struct {
 	Starts      []*pb.StartOperationRequest
 	Acts        []*pb.ActRequest
 	Ops         map[string]*pb.Operation
+
+	// EngineControl: GetInfo answers Revision (default: the newest) and Version; NoInfo plays an
+	// engine from before EngineControl. Secret, if set, must come with every call (a local
+	// engine on loopback TCP). OnShutdown runs when Shutdown is called.
+	Revision   pb.Revision
+	Version    string
+	NoInfo     bool
+	Secret     string
+	OnShutdown func()
+	InfoReqs   []*pb.GetInfoRequest
 }
 
 // DeployerStream is one Watch call's script.
@@ -49,8 +59,15 @@ type DeployerStream struct {
 
 // Serve starts d on lis with a SERVING health service and stops it when the test ends.
 func (d *Deployer) Serve(t testing.TB, lis net.Listener) {
-	srv := grpc.NewServer()
+	var opts []grpc.ServerOption
+	if d.Secret != "" {
+		opts = append(opts, grpc.ChainUnaryInterceptor(d.checkSecretUnary), grpc.ChainStreamInterceptor(d.checkSecretStream))
+	}
+	srv := grpc.NewServer(opts...)
 	pb.RegisterDeployerServer(srv, d)
+	if !d.NoInfo {
+		pb.RegisterEngineControlServer(srv, control{d: d})
+	}
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(srv, hs)
@@ -188,4 +205,50 @@ func (d *Deployer) Watch(stream grpc.BidiStreamingServer[pb.WatchRequest, pb.Eve
 func (d *Deployer) GetOperationLog(req *pb.GetOperationLogRequest, stream grpc.ServerStreamingServer[pb.LogChunk]) error {
 	d.noteToken(stream.Context())
 	return stream.Send(&pb.LogChunk{Name: "MAIN_LOG", Data: []byte("log of " + req.GetOperationId() + "\n")})
+}
+
+// control is the fake's EngineControl service.
+type control struct {
+	pb.UnimplementedEngineControlServer
+	d *Deployer
+}
+
+func (c control) GetInfo(_ context.Context, req *pb.GetInfoRequest) (*pb.EngineInfo, error) {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	c.d.InfoReqs = append(c.d.InfoReqs, req)
+	rev := c.d.Revision
+	if rev == pb.Revision_REVISION_UNSPECIFIED {
+		rev = pb.Revision_REVISION_ENGINE_CONTROL
+	}
+	return &pb.EngineInfo{Version: c.d.Version, Revision: rev, Local: true}, nil
+}
+
+func (c control) Shutdown(context.Context, *pb.ShutdownRequest) (*pb.ShutdownResponse, error) {
+	if c.d.OnShutdown != nil {
+		c.d.OnShutdown()
+	}
+	return &pb.ShutdownResponse{}, nil
+}
+
+func (d *Deployer) secretOK(ctx context.Context) error {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get("bgdeploy-local-secret"); len(v) == 1 && v[0] == d.Secret {
+		return nil
+	}
+	return status.Error(codes.Unauthenticated, "This local deploy engine belongs to another user")
+}
+
+func (d *Deployer) checkSecretUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := d.secretOK(ctx); err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+func (d *Deployer) checkSecretStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if err := d.secretOK(ss.Context()); err != nil {
+		return err
+	}
+	return h(srv, ss)
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bgdeploy import messages as msg
 from bgdeploy.cc import routes as cc_routes
 from bgdeploy.cc.models import Route as CcRoute
@@ -41,23 +43,25 @@ def ensure_route(ctx: StepContext, route: Route) -> CcRoute:
                            lambda: cc_routes.create(ctx.cc, ctx.op.space_guid, domain, route.host, route.path))
 
 
-def map_routes(ctx: StepContext, app_guid: str, app_name: str, wanted: list[Route], *, unmap_others: bool) -> bool:
-    """Map `wanted` to the app; with unmap_others, take the app off every other route. True if changed."""
-    changed = False
+def map_routes(ctx: StepContext, app_guid: str, app_name: str, wanted: list[Route], *, unmap_others: bool,
+               before_change: Callable[[], None] = lambda: None) -> bool:
+    """Map `wanted` to the app; with unmap_others, take the app off every other route. True if changed.
+    `before_change` runs once before the first write (to save the intent that routers must learn it)."""
     mapped = {r.url: r for r in cc_routes.for_app(ctx.cc, app_guid)}
+    wanted_urls = {r.url for r in wanted}
+    changed = any(r.url not in mapped for r in wanted) or (unmap_others and any(u not in wanted_urls for u in mapped))
+    if changed:
+        before_change()
     for route in wanted:
         if route.url in mapped:
             continue
         ctx.log.info(msg.MAPPING_ROUTE.format(route=route.url, app=app_name), app=app_name, route=route.url)
         cc_routes.add_destination(ctx.cc, ensure_route(ctx, route).guid, app_guid)
-        changed = True
     if unmap_others:
-        wanted_urls = {r.url for r in wanted}
         for url, route in mapped.items():
             if url not in wanted_urls:
                 ctx.log.info(msg.UNMAPPING_ROUTE.format(route=url, app=app_name), app=app_name, route=url)
                 unmap(ctx, route, app_guid)
-                changed = True
     return changed
 
 

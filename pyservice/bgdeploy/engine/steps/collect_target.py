@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bgdeploy import messages as msg
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult
+from bgdeploy.engine.support import unsupported
 
 
 class CollectTargetFacts(Step):
@@ -16,6 +17,6 @@ class CollectTargetFacts(Step):
         ctx.log.info(msg.DEPLOYING_IN.format(org=ctx.op.org_name, space=ctx.op.space_name))
         model = ctx.model("live")
         ctx.log.info(msg.SCHEMA_VERSION.format(version=model.schema_version.split(".")[0]))
-        for warning in model.warnings:
+        for warning in [*model.warnings, *unsupported(model)]:
             ctx.log.warn(warning)
         return DONE

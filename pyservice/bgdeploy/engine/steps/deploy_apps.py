@@ -2,19 +2,24 @@
 
 Blue-green with a live version: the new apps get their temporary routes and the idle environment.
 Otherwise (first deploy, plain deploy) they get their productive routes at once. Each app moves through
-stages (app → bindings → bits → package → build → staging → droplet → routes → start → running), saved
+stages (app → bindings → bits → package → build → staging → droplet → routes → start → running → tasks), saved
 in the plan, so a retry or a restarted engine continues at the stage that did not finish, and a wait
-(upload, staging, start) goes back to the runner instead of sleeping.
+(upload, staging, start) goes back to the runner instead of sleeping. The module's hooks run around the
+start (`hook_moments.deploy_moments`), its `tasks` after it; with incremental blue-green the new app starts
+on one instance.
 """
 
 from __future__ import annotations
 
 from bgdeploy import messages as msg
+from bgdeploy.engine import incremental
 from bgdeploy.engine.actions import bits, jobs, running
 from bgdeploy.engine.actions.apps import ensure_app, ensure_process
 from bgdeploy.engine.actions.bindings import ensure_bindings
+from bgdeploy.engine.actions.hooks import run_hooks, run_tasks, stop_with_hooks
 from bgdeploy.engine.actions.routes import map_routes
 from bgdeploy.engine.concurrency import map_settled
+from bgdeploy.engine.hook_moments import deploy_moments
 from bgdeploy.engine.plan import AppWork
 from bgdeploy.engine.polling import expired, next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -71,7 +76,8 @@ class DeployOne:
             except BgDeployError:
                 if stage in REDO_FROM:  # a failed build or start: a retry makes a new one
                     self._go(REDO_FROM[stage])
-                    self.work.restart = self.work.restart or stage == "running"
+                    if stage == "running":  # it was started: the retry restarts its (crashed) instances
+                        self.work.restart, self.work.app_state = True, "STARTED"
                     self.ctx.save()
                 raise
             self.ctx.save()
@@ -100,7 +106,7 @@ class DeployOne:
         app = ensure_app(ctx, work, spec, name, spec.env)
         work.app_state = app.state
         work.deployed_digest = app.annotations.get(bits.DIGEST_ANNOTATION, "")
-        ensure_process(ctx, work, spec, app.guid)
+        ensure_process(ctx, work, incremental.first_scale(ctx.options, ctx.plan, spec), app.guid)
         ensure_bindings(ctx, work, spec, app.guid, name)
         self._go("bindings")
 
@@ -156,23 +162,34 @@ class DeployOne:
         self._go("routes")
 
     def stage_routes(self) -> None:
-        if map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True):
-            self.work.started = True  # routers must learn the new routes
+        def routers_must_learn() -> None:  # saved before the route writes, so a crash cannot lose it
+            self.work.started = True
+            self.ctx.save()
+
+        map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True,
+                   before_change=routers_must_learn)
         self._go("start")
 
-    def stage_start(self) -> None:
+    def stage_start(self) -> float | None:
         ctx, spec, work = self.ctx, self.spec, self.work
         no_start = spec.no_start if spec.no_start is not None else ctx.options.no_start
         if no_start or (ctx.options.skip_idle_start and self.phase == "idle"):
             ctx.log.info(msg.NOT_STARTING.format(app=work.name), app=work.name, module=spec.module)
             self._finish()
-            return
+            return None
         started = work.app_state == "STARTED"
         if started and not work.restart and running.all_running(ctx, work.guid):
             self._finish()
-            return
-        running.begin_start(ctx, work, started=started, module=spec.module)
+            return None
+        before_stop, after_stop, before_start = deploy_moments(ctx.plan.blue_green, ctx.plan.live_version)
+        again = stop_with_hooks(ctx, work, spec, before_stop, after_stop)
+        if again is None:
+            again = run_hooks(ctx, spec, work.guid, work.name, before_start)
+        if again is not None:
+            return again
+        running.begin_start(ctx, work, started=work.app_state == "STARTED", module=spec.module)
         self._go("running")
+        return None
 
     def stage_running(self) -> float | None:
         ctx, work = self.ctx, self.work
@@ -183,13 +200,20 @@ class DeployOne:
         self._finish()
         return None
 
+    def stage_tasks(self) -> float | None:
+        """The module's `tasks`, once the app is deployed (started or not: a task needs only the droplet)."""
+        again = run_tasks(self.ctx, self.spec, self.work.guid, self.work.name)
+        if again is None:
+            self.work.stage = DONE_STAGE
+        return again
+
     def _finish(self) -> None:
         work = self.work
         if work.started:
             # Routers learn of new routes and instances late: users get the app only once they can reach it.
             with self.ctx.lock:
                 self.ctx.plan.settle["after_deploy"] = self.ctx.now() + self.ctx.settings.route_settle_s
-        work.stage = DONE_STAGE
+        work.stage = "tasks" if self.spec.tasks else DONE_STAGE
 
     def _check_time(self, timeout_s: int, what: str) -> None:
         if expired(self.ctx.now(), self.work.wait_since, timeout_s):
@@ -204,5 +228,5 @@ STAGES = {
     "app": DeployOne.stage_app, "bindings": DeployOne.stage_bindings, "bits": DeployOne.stage_bits,
     "package": DeployOne.stage_package, "build": DeployOne.stage_build, "staging": DeployOne.stage_staging,
     "droplet": DeployOne.stage_droplet, "routes": DeployOne.stage_routes, "start": DeployOne.stage_start,
-    "running": DeployOne.stage_running,
+    "running": DeployOne.stage_running, "tasks": DeployOne.stage_tasks,
 }

@@ -36,8 +36,9 @@ class MapProductiveRoutes(Step):
             ctx.log.info(msg.MAPPING_ROUTE.format(route=url, app=name), app=name, route=url)
             cc_routes.add_destination(ctx.cc, route_guid, app_guid)
 
-        map_all(add, todo, ctx.settings.max_parallel_apps)
         if todo:
+            # Saved before the writes: a crash right after them must not skip the wait on retry.
             ctx.plan.settle["after_map"] = ctx.now() + ctx.settings.route_settle_s
             ctx.save()
+        map_all(add, todo, ctx.settings.max_parallel_apps)
         return DONE

@@ -1,11 +1,14 @@
-"""Give the new apps their live environment, restarting them while they serve only temporary routes."""
+"""Give the new apps their live environment, restarting them while they serve only temporary routes
+(between their before-stop.idle, after-stop.idle and before-start.live hooks, when they have any)."""
 
 from __future__ import annotations
 
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.engine.actions import running
 from bgdeploy.engine.actions.apps import apply_env
+from bgdeploy.engine.actions.hooks import run_hooks, stop_with_hooks
 from bgdeploy.engine.concurrency import map_all
+from bgdeploy.engine.hook_moments import LIVE_BEFORE_START, NEW_AFTER_STOP, NEW_BEFORE_STOP, hooks_at
 from bgdeploy.engine.plan import AppWork
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -46,10 +49,19 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
         elif work.stage == "start":
             no_start = spec.no_start if spec.no_start is not None else ctx.options.no_start
             started = work.app_state == "STARTED"
-            if no_start or not (work.restart or not started):
+            # Hooks of the resume's stop and start make it restart, as the deploy service always does.
+            hooked = started and bool(hooks_at(spec, NEW_BEFORE_STOP + NEW_AFTER_STOP + LIVE_BEFORE_START))
+            if no_start or not (work.restart or not started or hooked):
                 work.stage = DONE_STAGE
                 break
-            running.begin_start(ctx, work, started=started, module=spec.module)
+            again = stop_with_hooks(ctx, work, spec, NEW_BEFORE_STOP, NEW_AFTER_STOP)
+            if again is None:
+                again = run_hooks(ctx, spec, work.guid, work.name, LIVE_BEFORE_START)
+            if again is not None:
+                work.restart = True  # a stop may have happened: the start must follow whatever else changed
+                ctx.save()
+                return again
+            running.begin_start(ctx, work, started=work.app_state == "STARTED", module=spec.module)
             work.stage = "running"
         elif work.stage == "running":
             if not running.instances_running(ctx, work, app_timeouts(ctx.options, ctx.settings, spec).start_s):

@@ -42,17 +42,18 @@ class UnmapOldApps(Step):
             if routes:
                 ctx.log.info(msg.DELETING_ROUTES.format(app=old.name), app=old.name)
             todo.extend((old, route) for route in routes)
-        map_all(lambda item: unmap(ctx, item[1], item[0].guid), todo, ctx.settings.max_parallel_apps)
-        changed = bool(todo)
-        if ctx.plan.live_version:
-            changed |= self._delete_temporary_routes(ctx, work)
-        if changed:
+        doomed = self._temporary_routes(ctx) if ctx.plan.live_version else []
+        if todo or doomed:
+            # Saved before the writes: a crash right after them must not skip the wait on retry.
             ctx.plan.settle["after_unmap"] = ctx.now() + ctx.settings.route_settle_s
+            ctx.save()
+        map_all(lambda item: unmap(ctx, item[1], item[0].guid), todo, ctx.settings.max_parallel_apps)
+        self._delete(ctx, work, doomed)
         ctx.save()
         return Wait(next_poll(ctx.now(), 0)) if work.jobs else DONE
 
     @staticmethod
-    def _delete_temporary_routes(ctx: StepContext, work: Pending) -> bool:
+    def _temporary_routes(ctx: StepContext) -> list[tuple[str, str]]:
         doomed: list[tuple[str, str]] = []  # (route guid, url)
         for spec in ctx.model("live").apps:
             live_urls = {r.url for r in spec.routes}
@@ -62,11 +63,13 @@ class UnmapOldApps(Step):
                 found = find_route(ctx, route)
                 if found is not None:
                     doomed.append((found.guid, route.url))
+        return doomed
 
+    @staticmethod
+    def _delete(ctx: StepContext, work: Pending, doomed: list[tuple[str, str]]) -> None:
         def delete(item: tuple[str, str]) -> str | None:
             ctx.log.info(msg.DELETING_IDLE_ROUTE.format(route=item[1]), route=item[1])
             return cc_routes.delete(ctx.cc, item[0])
 
         work.jobs = [j for j in map_all(delete, doomed, ctx.settings.max_parallel_apps) if j]
         work.since, work.polls = ctx.now(), 0
-        return bool(doomed)

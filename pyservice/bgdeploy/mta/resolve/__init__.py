@@ -10,6 +10,7 @@ resolve() below runs the passes in the deploy service's order; each module holds
                         then reference_pass.py (`~{...}`, unescaping); values.py holds what a pass yields
     services.py         ServiceSpecs from the resources' values
     apps.py             AppSpecs from the modules' values (env, bindings, health check, timeouts, ...)
+    tasks.py            the `tasks` parameter and the schema 3 `hooks` (their tasks, phases, timeout)
     module_warnings.py  what is knowingly not done for a module
     order.py            deploy order / parallel waves of apps, processing batches of services
 
@@ -24,6 +25,7 @@ from .. import system
 from ..descriptor import Descriptor, ExtensionDescriptor, Requires
 from ..extensions import merge_extensions
 from ..model import DeploymentModel, Phase, PlatformContext
+from ..units import boolean
 from .apps import APP_ATTRIBUTES, build_apps
 from .checks import check_read_only, check_types
 from .inputs import ArchiveFiles, select
@@ -73,7 +75,15 @@ def resolve(
         skipped_modules=skipped,
         parallel=parallel,
         descriptor_modules=[m.name for m in d.modules],
+        dependency_aware_stop_order=_stop_order(d, current.globals),
     )
+
+
+def _stop_order(d: Descriptor, globals_: dict) -> bool:
+    try:
+        return boolean(globals_.get("bg-dependency-aware-stop-order")) is True
+    except ValueError as exc:
+        raise d.error(str(exc), "parameters.bg-dependency-aware-stop-order") from None
 
 
 __all__ = ["APP_ATTRIBUTES", "UPDATE_ASPECTS", "ArchiveFiles", "Requires", "resolve"]

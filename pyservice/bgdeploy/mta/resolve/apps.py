@@ -16,6 +16,7 @@ from ..units import boolean, integer, size_mb
 from ..yamlload import child_path
 from .inputs import ArchiveFiles, Selection
 from .module_warnings import module_warnings
+from .tasks import module_hooks, module_tasks, task_timeout
 from .values import ModuleValues, PassValues, string_list
 
 # Module parameters that end up in the DEPLOY_ATTRIBUTES environment variable, as the deploy service does.
@@ -100,7 +101,7 @@ def build_app(
     command = params.get("command")
     app.command = None if command is None else str(command)
     app.health_check = health_check(d, params, where)
-    app.no_route = boolean(params.get("no-route")) is True
+    app.no_route = convert("no-route", boolean) is True
     app.routes = list(live.live_routes)
     app.idle_routes = list(values.idle_routes)
     app.no_start = convert("no-start", boolean)
@@ -123,8 +124,9 @@ def build_app(
     app.restart_on = {k: restart.get(k) is not False for k in ("vcap-application", "vcap-services", "user-provided")}
     app.restart_on_env_change = app.restart_on["user-provided"]
     app.features = _features(params)
-    tasks = params.get("tasks")
-    app.tasks = list(tasks) if isinstance(tasks, list) else []
+    app.tasks = module_tasks(d, params, where)
+    app.hooks = module_hooks(d, m, values)
+    app.task_timeout_s = task_timeout(d, params, globals_, where)
     app.env = app_env(m, values)
     app.bindings, app.existing_key_env = service_bindings(d, m, values, services, archive)
     return app

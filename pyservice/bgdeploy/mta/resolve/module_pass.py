@@ -55,7 +55,10 @@ def resolve_module(
     provides = [
         resolve_dependency(d, prov, _provides_base(m, prov, readable, idle, live), scope_tail) for prov in m.provides
     ]
-    return ModuleValues(params, properties, requires, provides, live_routes, idle_routes)
+    # A hook's parameters see its own, then the module's (of this phase), the module type's and the globals.
+    hooks = [resolve_map(d, h.parameters, Scope([h.parameters, readable, *scope_tail]), h.where, "parameters")
+             for h in m.hooks]
+    return ModuleValues(params, properties, requires, provides, live_routes, idle_routes, hooks)
 
 
 def _app_name(d: Descriptor, m: Module, params: Params, rules: system.NamespaceRules, apply_app: bool) -> str:

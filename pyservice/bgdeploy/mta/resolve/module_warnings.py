@@ -1,4 +1,4 @@
-"""What the engine knowingly does not do for a module (hooks, tasks, brokers, TCP routes), as model.warnings.
+"""What the engine knowingly does not do for a module (brokers, TCP routes), as model.warnings.
 
 Resource warnings come from where they are decided: `checks.py` (optional resources of unsupported types)
 and `services.py` (ignored service parameters).
@@ -14,10 +14,6 @@ from ..units import boolean
 def module_warnings(m: Module, params: Params) -> list[str]:
     """`params` are the module's resolved parameters; only keys the user set can be ignored ones."""
     found = list(routes.warnings_for({k: params[k] for k in set(m.parameters) if k in params}, m.name))
-    if m.hooks:
-        found.append(f'module "{m.name}": hooks are not supported and will not run')
-    if params.get("tasks"):
-        found.append(f'module "{m.name}": "tasks" are not supported and will not run')
     if boolean(params.get("create-service-broker")):
         found.append(f'module "{m.name}": service brokers are not registered ("create-service-broker")')
     for key in ("tcp", "tcps"):

@@ -58,7 +58,10 @@ def _module(
     for prov, (params, _) in zip(m.provides, mv.provides, strict=True):
         props = refs.provider_properties(providers[prov.name]) if providers.get(prov.name) else {}
         provides.append((_resolve(d, refs, params, module_ctx, child_path(prov.where, "parameters")), unescape(props)))
-    return ModuleValues(parameters, properties, requires, provides, mv.live_routes, mv.idle_routes)
+    hooks = [_resolve(d, refs, params, ReferenceContext(allowed | {q.name for q in hook.requires}),
+                      child_path(hook.where, "parameters"))
+             for hook, params in zip(m.hooks, mv.hooks, strict=True)]
+    return ModuleValues(parameters, properties, requires, provides, mv.live_routes, mv.idle_routes, hooks)
 
 
 def _resource(

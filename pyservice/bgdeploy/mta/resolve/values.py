@@ -27,6 +27,7 @@ class ModuleValues:
     provides: list[DependencyValues]
     live_routes: list[Route] = field(default_factory=list)
     idle_routes: list[Route] = field(default_factory=list)
+    hooks: list[Params] = field(default_factory=list)  # each hook's parameters, one per `hooks` entry
 
 
 @dataclass(frozen=True)
