@@ -7,7 +7,6 @@ from pathlib import Path
 
 import grpc
 import psycopg
-import pytest
 
 from bgdeploy.v1 import deployer_pb2 as pb
 from e2e.cfcli import Cf
@@ -99,11 +98,17 @@ def test_an_upload_through_a_is_deployed_through_b(sim, engines, client_of) -> N
     done = cb.wait_state(op.id, dev, {pb.STATE_FINISHED, pb.STATE_ERROR})
     assert done.state == pb.STATE_FINISHED, done.error_message
     assert get(sim.router_url, LIVE) == (200, "web 1.0.0 web-blue")
-    # The upload went with its operation: nothing is kept for later (no --keep-files).
-    with pytest.raises(grpc.RpcError) as gone:
-        ca.api.FindFile(pb.FindFileRequest(target=ca.target, sha256=ref.sha256, kind=pb.FILE_KIND_ARCHIVE),
-                        metadata=ca.md(dev))
-    assert gone.value.code() == grpc.StatusCode.NOT_FOUND
+    # The upload goes with its operation (just after it ended): nothing is kept for later (no --keep-files).
+    def gone() -> bool:
+        try:
+            ca.api.FindFile(pb.FindFileRequest(target=ca.target, sha256=ref.sha256, kind=pb.FILE_KIND_ARCHIVE),
+                            metadata=ca.md(dev))
+        except grpc.RpcError as exc:
+            assert exc.code() == grpc.StatusCode.NOT_FOUND
+            return True
+        return False
+
+    wait_for(gone, 15, "the upload to be deleted")
     with psycopg.connect(pg_url(b)) as conn:
         assert conn.execute("SELECT count(*) FROM file_chunks").fetchone() == (0,)
 
