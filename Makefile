@@ -95,12 +95,12 @@ test-py: build
 	PYTHONPATH=tests $(PY) -m pytest -q tests/unit tests/sim_tests
 
 test-e2e: build deps-debian dist
-	PYTHONPATH=tests $(PY) -m pytest -q tests/e2e
+	PYTHONPATH=tests $(PY) -m pytest -q tests/e2e tests/shared
 
 test: build deps-debian dist
 	$(MAKE) lint check-structure
 	cd plugin-shim && go test ./...
-	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider --durations=10 tests/unit tests/structure tests/sim_tests tests/e2e
+	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider --durations=10 tests/unit tests/structure tests/sim_tests tests/e2e tests/shared
 
 demo: build
 	PYTHONPATH=tests $(PY) tests/demo.py

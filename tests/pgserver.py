@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server (Debian's packages) for tests of the shared-engine store.
 
 PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user that Debian's
-package creates. It listens on a Unix socket in its own directory and a free loopback port."""
+package creates. It listens on a Unix socket in its own directory and a free loopback port, and can be
+stopped and started again on the same port (outage tests)."""
 
 from __future__ import annotations
 
@@ -29,22 +30,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class PgServer:
+    def __init__(self) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="bgdeploy-pg-"))
+        self.data = self.base / "data"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.port = _free_port()
+        self.url = f"postgresql://bgdeploy@127.0.0.1:{self.port}/postgres"
+        self._run(_bin("initdb"), "-D", str(self.data), "-U", "bgdeploy", "--auth=trust", "-E", "UTF8")
+
+    def _run(self, *cmd: str) -> None:
+        subprocess.run([*self.as_user, *cmd], check=True, capture_output=True, text=True)
+
+    def start(self) -> None:
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.base / "log"), "-o",
+                  f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self, mode: str = "immediate") -> None:
+        subprocess.run([*self.as_user, _bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"],
+                       capture_output=True)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@contextmanager
+def postgres_server() -> Iterator[PgServer]:
+    server = PgServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
 @contextmanager
 def postgres() -> Iterator[str]:
     """Yields a postgresql:// URL of a fresh database; stops and removes the server afterwards."""
-    base = Path(tempfile.mkdtemp(prefix="bgdeploy-pg-"))
-    data = base / "data"
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)  # noqa: E731
-    try:
-        run(_bin("initdb"), "-D", str(data), "-U", "bgdeploy", "--auth=trust", "-E", "UTF8")
-        run(_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-        yield f"postgresql://bgdeploy@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_user, _bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+    with postgres_server() as server:
+        yield server.url

@@ -54,6 +54,11 @@ TOKEN_EXPIRED = ('The access token expired while the operation ran without the c
 ENGINE_RESTARTED = ('The deploy engine restarted while the operation was running. '
                     'Use "cf bg-deploy -i {id} -a retry" to continue it.')
 UNDEPLOYING_MTA = 'Undeploying multi-target app "{id}"...'
+TAKEN_OVER = ('The deploy engine instance that ran the operation stopped; instance {instance} took it over, '
+              'but no cf CLI of {user} reattached with a token. Use "cf bg-deploy -i {id} -a retry" to continue it.')
+NEEDS_TOKEN = 'Action "{action}" needs your access token'
+LOCKED_IN_CF = ('Conflicting process "{id}" found for MTA "{mta}": another deploy engine (user {user}) holds '
+                'its lock in this space. Wait for it to finish, abort it there, or deploy with -f to break the lock.')
 
 EXECUTING_HOOK = 'Executing hook "{hook}"'
 EXECUTING_TASK = 'Executing task "{task}" on application "{app}"...'

@@ -27,8 +27,8 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
 
 
 class SharedEngine:
-    def __init__(self, tmp: Path, database: str) -> None:
-        self.tmp, self.database = tmp, database
+    def __init__(self, tmp: Path, database: str, api_url: str) -> None:
+        self.tmp, self.database, self.api_url = tmp, database, api_url
         self.cert, self.key = self_signed(tmp)
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
@@ -38,10 +38,10 @@ class SharedEngine:
         port_file.unlink(missing_ok=True)
         listen = f"127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [str(ENGINE), "serve", "--listen", listen, "--state-dir", str(self.tmp / "state"), "--database",
-             self.database, "--tls-cert", str(self.cert), "--tls-key", str(self.key), "--port-file", str(port_file)],
+            [str(ENGINE), "serve", "--listen", listen, "--state-dir", str(self.tmp / "state"), "--cf-api", self.api_url,
+             "--tls-cert", str(self.cert), "--tls-key", str(self.key), "--port-file", str(port_file)],
             stdout=(self.tmp / "engine.log").open("ab"), stderr=subprocess.STDOUT,
-            env={**os.environ, "BGDEPLOY_ROUTE_SETTLE_SECONDS": "1.5"},
+            env={**os.environ, "BGDEPLOY_ROUTE_SETTLE_SECONDS": "1.5", "BGDEPLOY_DATABASE_URL": self.database},
         )
         deadline = time.monotonic() + 20
         while not port_file.exists() and time.monotonic() < deadline:
@@ -55,9 +55,9 @@ class SharedEngine:
 
 
 @pytest.fixture
-def shared(tmp_path: Path) -> Iterator[SharedEngine]:
+def shared(sim, tmp_path: Path) -> Iterator[SharedEngine]:  # type: ignore[no-untyped-def]
     with postgres() as url:
-        engine = SharedEngine(tmp_path, url)
+        engine = SharedEngine(tmp_path, url, sim.api_url)
         engine.start()
         try:
             yield engine

@@ -19,6 +19,9 @@ const (
 	EnvEngineCA       = "CF_BG_DEPLOY_ENGINE_CA"
 	EnvEngineInsecure = "CF_BG_DEPLOY_ENGINE_INSECURE"
 	EnvEngineCmd      = "CF_BG_DEPLOY_ENGINE_CMD"
+	// A client certificate and key (PEM) for engines that require mTLS (--tls-client-ca).
+	EnvEngineCert = "CF_BG_DEPLOY_ENGINE_CERT"
+	EnvEngineKey  = "CF_BG_DEPLOY_ENGINE_KEY"
 )
 
 // Endpoint says where the engine is: a local engine in the state dir (started on demand), on a
@@ -28,6 +31,8 @@ type Endpoint struct {
 	Remote   string
 	Insecure bool   // remote without TLS (tests only)
 	CAFile   string // remote: PEM roots instead of the system's
+	CertFile string // remote: client certificate (mTLS)
+	KeyFile  string
 	// StateDir holds the local engine's socket (or port and secret), database and log.
 	StateDir string
 	// Command starts a local engine (argv without the serve arguments); nil when none was found
@@ -54,6 +59,8 @@ func Resolve(urlFlag string) (Endpoint, error) {
 			Remote:   hostport,
 			Insecure: strings.EqualFold(os.Getenv(EnvEngineInsecure), "true"),
 			CAFile:   os.Getenv(EnvEngineCA),
+			CertFile: os.Getenv(EnvEngineCert),
+			KeyFile:  os.Getenv(EnvEngineKey),
 		}, nil
 	}
 	return LocalEndpoint()
@@ -133,11 +140,35 @@ func (e Endpoint) Display() string {
 	return e.Remote
 }
 
+// loopback reports whether host:port names this machine (localhost or a loopback IP).
+func loopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func (e Endpoint) transportCredentials() (credentials.TransportCredentials, error) {
 	if e.Insecure {
+		if e.Remote != "" && !loopback(e.Remote) {
+			// The bearer token travels with every call: never in clear over a network.
+			return nil, fmt.Errorf("Refusing to send your access token without TLS to %s: %s=true is only allowed for a loopback address", e.Remote, EnvEngineInsecure)
+		}
 		return insecure.NewCredentials(), nil
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if e.CertFile != "" || e.KeyFile != "" {
+		pair, err := tls.LoadX509KeyPair(e.CertFile, e.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("Could not load the client certificate (%s, %s): %v", EnvEngineCert, EnvEngineKey, err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
 	if e.CAFile != "" {
 		pem, err := os.ReadFile(e.CAFile)
 		if err != nil {

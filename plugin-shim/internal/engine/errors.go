@@ -86,6 +86,8 @@ func (c *grpcClient) translate(err error, trailer metadata.MD) error {
 		return &UnreachableError{Address: c.ep.Display(), LogPath: c.ep.LogPath(), Cause: errors.New(st.Message())}
 	case codes.DeadlineExceeded:
 		return &Error{Code: st.Code(), Message: fmt.Sprintf("The deploy engine at %s did not answer in time (%s)", c.ep.Display(), st.Message())}
+	case codes.PermissionDenied:
+		return &Error{Code: st.Code(), Message: fmt.Sprintf("Permission denied by the deploy engine at %s: %s", c.ep.Display(), st.Message())}
 	case codes.Unauthenticated:
 		return &Error{Code: st.Code(), Message: fmt.Sprintf(`%s. Use "cf login" to log in again.`, strings.TrimSuffix(st.Message(), "."))}
 	case codes.Internal, codes.Unknown, codes.Unimplemented, codes.DataLoss:

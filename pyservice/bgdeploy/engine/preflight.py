@@ -40,10 +40,10 @@ def platform_context(op: OperationRecord, default_domain: str) -> PlatformContex
     )
 
 
-def read_extensions(files: list[FileRecord]) -> list[mta.ExtensionDescriptor]:
+def read_extensions(files: list[FileRecord], paths: list[str] | None = None) -> list[mta.ExtensionDescriptor]:
     exts = []
-    for rec in files:
-        text = Path(rec.path).read_bytes()[: MAX_EXTENSION_BYTES + 1]
+    for i, rec in enumerate(files):
+        text = Path(paths[i] if paths else rec.path).read_bytes()[: MAX_EXTENSION_BYTES + 1]
         if len(text) > MAX_EXTENSION_BYTES:
             raise ContentError("extension descriptor is larger than 1 MB", file=rec.file_name)
         exts.append(mta.load_extension(text.decode("utf-8", errors="replace"), rec.file_name))
@@ -58,10 +58,12 @@ def uploaded(store: Store, file_id: str, target: Target) -> FileRecord:
 
 
 def resolve_operation(store: Store, op: OperationRecord, target: Target, token: str,
-                      cc_factory: Any = CloudController) -> tuple[str, dict[str, DeploymentModel]]:
-    """Fill the operation's MTA id, version and archive name; returns (default domain, models by phase)."""
+                      cc_factory: Any = CloudController, cache_dir: str = "") -> tuple[str, dict[str, DeploymentModel]]:
+    """Fill the operation's MTA id, version and archive name; returns (default domain, models by phase).
+    Files kept in the database are copied to `cache_dir` first."""
     archive = uploaded(store, op.archive_id, target)
-    extensions = read_extensions([uploaded(store, i, target) for i in op.ext_ids])
+    ext_files = [uploaded(store, i, target) for i in op.ext_ids]
+    extensions = read_extensions(ext_files, [store.local_copy(f, cache_dir) for f in ext_files])
     options = DeployOptions.of(op.options)
     cc = cc_factory(target.api_endpoint, StaticToken(token), verify=not target.skip_ssl_validation)
     try:
@@ -70,7 +72,7 @@ def resolve_operation(store: Store, op: OperationRecord, target: Target, token: 
         cc.close()
     phases: tuple[Phase, ...] = ("live", "idle") if op.process_type == BLUE_GREEN_DEPLOY else ("live",)
     models: dict[str, DeploymentModel] = {}
-    with mta.open_archive(archive.path, archive.file_name) as arc:
+    with mta.open_archive(store.local_copy(archive, cache_dir), archive.file_name) as arc:
         op.mta_id, op.mta_version, op.archive_name = arc.descriptor.id, arc.descriptor.version, archive.file_name
         platform = platform_context(op, domain)
         for phase in phases:

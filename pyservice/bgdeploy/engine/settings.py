@@ -17,3 +17,12 @@ class EngineSettings:
     service_timeout_s: int = 3600
     max_parallel_apps: int = 16
     token_wait_s: float = 30.0
+    # Shared engines (several instances on one PostgreSQL database):
+    lease_s: float = 15.0  # an instance that stops renewing loses its operations after this long
+    heartbeat_s: float = 1.0  # how often leases are renewed and aborts through other instances noticed
+    takeover: bool = False  # claim RUNNING operations of dead instances (PostgreSQL); else mark them ERROR
+    adopt_wait_s: float = 60.0  # a taken-over operation waits this long for its user's shim to bring a token
+    # Retention:
+    keep_files: bool = False  # keep uploads after their operation ended
+    file_ttl_s: float = 24 * 3600.0  # uploads are deleted after this long at the latest (unless in use)
+    idle_ttl_s: float = 5 * 24 * 3600.0  # ACTION_REQUIRED/ERROR operations are aborted after this long

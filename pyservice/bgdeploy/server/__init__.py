@@ -1,1 +1,1 @@
-"""The gRPC face of the engine: create_server(addr) → (server, port); thin servicer; health service."""
+"""The gRPC face of the engine: create_server(addr) → (server, port, health); thin servicer; health service."""

@@ -83,7 +83,9 @@ def options(o: pb.DeployOptions) -> DeployOptions:
 
 def abort_with(context: grpc.ServicerContext, exc: BgDeployError) -> None:
     code = grpc.StatusCode.INTERNAL
-    if isinstance(exc, ContentError):
+    if getattr(exc, "grpc_code", None) is not None:
+        code = exc.grpc_code  # type: ignore[attr-defined]
+    elif isinstance(exc, ContentError):
         code = grpc.StatusCode.INVALID_ARGUMENT
     elif isinstance(exc, ConflictError):
         code = grpc.StatusCode.ALREADY_EXISTS

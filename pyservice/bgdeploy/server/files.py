@@ -1,4 +1,6 @@
-"""Uploaded files (archives, extension descriptors), stored by content in the state directory."""
+"""Uploaded files (archives, extension descriptors), stored by content: in the state directory for a
+local engine, in the database (chunks, store/blobs.py) for a shared one, so every instance can deploy
+what any instance received."""
 
 from __future__ import annotations
 
@@ -7,25 +9,29 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from bgdeploy.errors import ContentError
 from bgdeploy.store import FileRecord, Store
+from bgdeploy.store.blobs import CHUNK_BYTES
 
 MAX_ARCHIVE_BYTES = 4 << 30
 MAX_EXTENSION_BYTES = 1 << 20
 
 
 class FileStore:
-    def __init__(self, store: Store, state_dir: str) -> None:
+    def __init__(self, store: Store, state_dir: str, *, in_database: bool | None = None) -> None:
         self.store = store
+        self.in_database = store.shared if in_database is None else in_database
         self.dir = Path(state_dir) / "files"
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def find(self, sha256: str, kind: str, space_guid: str) -> FileRecord | None:
         rec = self.store.find_file(sha256, kind, space_guid)
-        return rec if rec is not None and Path(rec.path).exists() else None
+        if rec is None or (rec.path and not Path(rec.path).exists()):
+            return None
+        return rec
 
     def save(self, chunks: Iterable[bytes], *, file_name: str, kind: str, size: int, sha256: str,
              space_guid: str) -> tuple[FileRecord, bool]:
@@ -33,29 +39,64 @@ class FileStore:
         limit = MAX_EXTENSION_BYTES if kind == "EXTENSION_DESCRIPTOR" else MAX_ARCHIVE_BYTES
         if size > limit:
             raise ContentError(f"file is larger than {limit} bytes", file=file_name)
+        file_id = secrets.token_hex(8)
+        rec = FileRecord(file_id, sha256.lower(), kind, size, os.path.basename(file_name), space_guid, time.time(), "")
+        if self.in_database:
+            return self._save_in_database(chunks, rec, existing)
+        return self._save_in_directory(chunks, rec, existing)
+
+    def _checked(self, chunks: Iterable[bytes], rec: FileRecord) -> Iterator[bytes]:
+        """The chunks as they come, failing on more than announced and, at the end, on a wrong digest."""
         digest = hashlib.sha256()
         received = 0
+        for chunk in chunks:
+            received += len(chunk)
+            if received > rec.size:
+                raise ContentError(f"upload is larger than the announced {rec.size} bytes", file=rec.file_name)
+            digest.update(chunk)
+            yield chunk
+        if received != rec.size or digest.hexdigest() != rec.sha256:
+            raise ContentError(f"upload is incomplete or corrupt ({received} of {rec.size} bytes, digest mismatch)",
+                               file=rec.file_name)
+
+    def _save_in_directory(self, chunks: Iterable[bytes], rec: FileRecord,
+                           existing: FileRecord | None) -> tuple[FileRecord, bool]:
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    received += len(chunk)
-                    if received > size:
-                        raise ContentError(f"upload is larger than the announced {size} bytes", file=file_name)
-                    digest.update(chunk)
+                for chunk in self._checked(chunks, rec):
                     out.write(chunk)
-            if received != size or digest.hexdigest() != sha256.lower():
-                raise ContentError(f"upload is incomplete or corrupt ({received} of {size} bytes, digest mismatch)",
-                                   file=file_name)
             if existing is not None:
                 return existing, True
-            file_id = secrets.token_hex(8)
-            path = self.dir / file_id
+            path = self.dir / rec.id
             os.replace(tmp, path)
-            rec = FileRecord(file_id, sha256.lower(), kind, size, os.path.basename(file_name), space_guid,
-                             time.time(), str(path))
+            rec.path = str(path)
             self.store.insert_file(rec)
             return rec, False
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+    def _save_in_database(self, chunks: Iterable[bytes], rec: FileRecord,
+                          existing: FileRecord | None) -> tuple[FileRecord, bool]:
+        """Chunks first, the file row last: an upload that breaks off leaves only chunks without a row,
+        which retention removes."""
+        seq, buf = 0, bytearray()
+        try:
+            for chunk in self._checked(chunks, rec):
+                if existing is not None:
+                    continue
+                buf += chunk
+                while len(buf) >= CHUNK_BYTES:
+                    self.store.add_chunk(rec.id, seq, bytes(buf[:CHUNK_BYTES]))
+                    del buf[:CHUNK_BYTES]
+                    seq += 1
+            if existing is not None:
+                return existing, True
+            if buf or seq == 0:
+                self.store.add_chunk(rec.id, seq, bytes(buf))
+            self.store.insert_file(rec)
+            return rec, False
+        except BaseException:
+            self.store.delete_chunks(rec.id)
+            raise

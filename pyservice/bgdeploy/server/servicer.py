@@ -137,7 +137,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         op_id = start.operation_id
         self.engine.get(op_id, target)
         tokens = self.engine.tokens(op_id)
-        tokens.update(bearer(context))
+        tokens.offer(bearer(context))  # only the operation's actor's token is ever used
         tokens.attach()
         done = threading.Event()
         context.add_callback(done.set)
@@ -146,7 +146,7 @@ class DeployerService(pb_grpc.DeployerServicer):
             try:
                 for req in requests:
                     if req.HasField("token"):
-                        tokens.update(req.token.access_token)
+                        tokens.offer(req.token.access_token)
             except grpc.RpcError:
                 pass
             except Exception:  # the stream closed under us; nothing to do
@@ -176,6 +176,7 @@ class DeployerService(pb_grpc.DeployerServicer):
                     self.engine.bus.wait(op_id, 0.25)
         finally:
             tokens.detach()
+            self.engine.drop_tokens(op_id)
 
     @guarded
     def GetOperation(self, request: pb.GetOperationRequest, context: grpc.ServicerContext) -> pb.Operation:

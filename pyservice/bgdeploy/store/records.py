@@ -39,6 +39,8 @@ class OperationRecord:
     cursor: int = 0  # index of the next step to run
     data: dict[str, Any] = field(default_factory=dict)  # step results, keyed by step name
     locked: bool = True  # holds the MTA lock (released when final)
+    actor: str = ""  # user id whose token the operation runs on (the starter, then whoever acted last)
+    lock_marker: str = ""  # guid of the lock marker in Cloud Foundry (engine.actions.cf_lock)
 
 
 @dataclass
@@ -63,4 +65,4 @@ class FileRecord:
     file_name: str
     space_guid: str
     created_at: float
-    path: str
+    path: str  # a file in the state directory, or "" when the content is in the database (blobs.py)

@@ -56,7 +56,7 @@ def test_the_lock_holds_when_two_writers_race(tmp_path: Path) -> None:
     refuses the second insert, and the loser gets the holder instead of a second lock."""
     url = f"sqlite:///{tmp_path / 'state.db'}"
     first, second = open_store(url), open_store(url)
-    real = second._conn  # type: ignore[attr-defined]
+    real = second.backend._conn  # type: ignore[union-attr]
 
     class Cursor:
         def __init__(self) -> None:
@@ -77,9 +77,9 @@ def test_the_lock_holds_when_two_writers_race(tmp_path: Path) -> None:
         def __getattr__(self, name: str) -> object:
             return getattr(real, name)
 
-    second._conn = Connection()  # type: ignore[attr-defined]
+    second.backend._conn = Connection()  # type: ignore[union-attr]
     holder = second.insert_if_unlocked(op("2"))
     assert holder is not None and holder.id == "1"
-    second._conn = real  # type: ignore[attr-defined]
+    second.backend._conn = real  # type: ignore[union-attr]
     assert second.get_operation("2") is None
     assert [o.id for o in first.list_operations("s")] == ["1"]

@@ -64,6 +64,9 @@ class FakeEngine:
     def tokens(self, op_id: str) -> TokenSource:
         return self.tokens_
 
+    def drop_tokens(self, op_id: str) -> None:
+        pass
+
     def events(self, op_id: str, after_seq: int = 0) -> list[EventRecord]:
         return self.store.events(op_id, after_seq)
 
@@ -78,7 +81,7 @@ class FakeEngine:
 def service(tmp_path: Path) -> Iterator[tuple[pb_grpc.DeployerStub, FakeEngine]]:
     store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
     engine = FakeEngine(store)
-    server, port = create_server(engine, FileStore(store, str(tmp_path)), Activity(), "127.0.0.1:0")  # type: ignore[arg-type]
+    server, port, _ = create_server(engine, FileStore(store, str(tmp_path)), Activity(), "127.0.0.1:0")  # type: ignore[arg-type]
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield pb_grpc.DeployerStub(channel), engine
