@@ -3,6 +3,7 @@ runs on after the CLI detached stops in ERROR once its token expires, and `-a re
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -52,3 +53,20 @@ def test_token_is_refreshed_through_the_cli_and_expires_without_it(sim, cf) -> N
     assert res.code == 0, res.text
     assert "Process needs additional user input" in res.out
     assert get(sim.router_url, "web-space.apps.sim.test") == (200, "web 1.0.0 web-blue")
+
+
+def test_a_malformed_token_fails_in_one_line_without_being_echoed(sim, cf) -> None:
+    """CR/LF or leading white space in the cf CLI's token: one line, non-zero, the token never shown, and
+    nothing sent to Cloud Controller (the engine refuses such a header too: tests/unit/cc/test_session.py)."""
+    config = cf.home / ".cf" / "config.json"
+    settings = json.loads(config.read_text())
+    token = settings["AccessToken"]
+    secret = token.split(".")[1][:24]
+    before = len(sim.requests())
+    for bad in (" " + token, token.replace("bearer ", "bearer \r\nX-Evil: 1\r\n")):
+        settings["AccessToken"] = bad
+        config.write_text(json.dumps(settings))
+        res = cf("bg-deploy", str(SAMPLE_V1))
+        assert res.code != 0 and "FAILED" in res.out
+        assert secret not in res.text and "X-Evil" not in res.text and "Traceback" not in res.text
+    assert not [r for r in sim.requests()[before:] if r["method"] != "GET"]
