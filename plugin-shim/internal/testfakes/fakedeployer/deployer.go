@@ -219,7 +219,9 @@ func (c control) GetInfo(_ context.Context, req *pb.GetInfoRequest) (*pb.EngineI
 	c.d.InfoReqs = append(c.d.InfoReqs, req)
 	rev := c.d.Revision
 	if rev == pb.Revision_REVISION_UNSPECIFIED {
-		rev = pb.Revision_REVISION_ENGINE_CONTROL
+		for n := range pb.Revision_name {
+			rev = max(rev, pb.Revision(n)) // the newest
+		}
 	}
 	return &pb.EngineInfo{Version: c.d.Version, Revision: rev, Local: true}, nil
 }

@@ -31,6 +31,10 @@ def missing_bindings(spec: AppSpec, guids: dict[str, str], bound: set[str]) -> l
     return [b for b in spec.bindings if b.service_name not in guids or guids[b.service_name] not in bound]
 
 
+def no_such_service(spec: AppSpec, binding: ServiceBinding) -> ContentError:
+    return ContentError(f'Service "{binding.service_name}" required by module "{spec.module}" does not exist')
+
+
 def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str, app_name: str) -> bool:
     """Bind the services the module requires; asynchronous bindings leave their jobs in `work.jobs`."""
     if not spec.bindings:
@@ -41,7 +45,7 @@ def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: st
     for binding in missing_bindings(spec, guids, bound):
         guid = guids.get(binding.service_name)
         if guid is None:
-            raise ContentError(f'Service "{binding.service_name}" required by module "{spec.module}" does not exist')
+            raise no_such_service(spec, binding)
         ctx.log.info(msg.BINDING.format(service=binding.service_name, app=app_name), app=app_name,
                      module=spec.module)
         mark_restart(ctx, work)
