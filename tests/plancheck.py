@@ -44,14 +44,20 @@ def mtar(path: Path, descriptor: str, modules: dict[str, str]) -> Path:
     return path
 
 
+LOCK_MARKER = "bgdeploy-lock"
+
+
 def validate(doc: dict[str, Any]) -> None:
     jsonschema.validate(doc, SCHEMA)
 
 
 def cc_writes(requests: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(method, path) of every processed mutating Cloud Controller request."""
+    """(method, path) of every processed mutating Cloud Controller request, except those about the engine's
+    MTA lock marker (a user-provided service instance a deploy creates and deletes; no plan mentions it)."""
+    markers = {r["guid"] for r in requests if str(r.get("name", "")).startswith(LOCK_MARKER)}
     return [(r["method"], r["path"]) for r in requests if r["method"] in MUTATING and r["path"].startswith("/v3/")
-            and isinstance(r.get("status"), int) and r["status"] < 400]
+            and isinstance(r.get("status"), int) and r["status"] < 400
+            and r.get("guid") not in markers and not any(r["path"].endswith(g) for g in markers)]
 
 
 @dataclass
