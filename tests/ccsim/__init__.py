@@ -19,8 +19,8 @@ Control API (no auth, never held):
 - POST /_sim/hold {"after_mutating": k, "mode": "after_response"|"before_response"}, GET /_sim/hold,
   POST /_sim/hold/release (kill-point sweeps; see hold.py).
 
-`/_sim/state` holds apps (with lifecycle, features), routes, instances (each with the droplet_guid,
-docker_image and `environment` it was started with), tasks (app, name, command, state, exit_code,
+`/_sim/state` holds apps (with lifecycle, features, env, processes with their scale), routes, instances (each
+with the droplet_guid, docker_image and `environment` it was started with), tasks (app, name, command, state, exit_code,
 created_at/started_at/finished_at as epoch seconds, environment, output tail), spaces (quota_guid),
 space_quotas, packages, droplets, service instances/bindings, jobs, router, config, faults, counts.
 

@@ -123,3 +123,10 @@ def public(resource: Resource, *keys: str) -> Resource:
     for key in keys:
         out[key] = resource[key]
     return out
+
+
+def written(resp: Resp) -> dict[str, Any]:
+    """For the request log: the guid and name of the resource an answer carries, so tests can tell which
+    resource a write was about."""
+    body = resp.body if isinstance(resp.body, dict) else {}
+    return {k: body[k] for k in ("guid", "name") if isinstance(body.get(k), str)}

@@ -25,7 +25,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from . import errors
-from .api import Req, Resp, resolve
+from .api import Req, Resp, resolve, written
 from .config import SimConfig
 from .query import Query
 from .resources import load_all
@@ -124,7 +124,7 @@ class _Adapter(BaseAdapter):
         if decision.lost and resp.status < 500:  # processed; the answer is lost, the gateway answers instead
             entry.update(fault=True, lost_status=resp.status)
             resp = Resp(502, errors.gateway_error().body())
-        sim.log_request({**entry, "status": resp.status})
+        sim.log_request({**entry, **written(resp), "status": resp.status})
         return _response(request, resp)
 
     def close(self) -> None:

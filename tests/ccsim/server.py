@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 from . import control, errors
-from .api import Req, Resp, resolve
+from .api import Req, Resp, resolve, written
 from .hold import Hold
 from .query import Query
 from .resources import load_all
@@ -128,7 +128,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         hold.after_answer(ticket)
         if sim.openapi is not None and resp.body is not None and resp.raw is None:
             sim.record_openapi(sim.openapi.check(self.command, path, resp.status, resp.body))
-        sim.log_request({**entry, "status": answer.status, "user": user_name,
+        sim.log_request({**entry, **written(resp), "status": answer.status, "user": user_name,
                          "ms": round((time.monotonic() - started) * 1000, 2),
                          "error": resp.body["errors"][0]["title"] if resp.status >= 400 and isinstance(
                              resp.body, dict) and resp.body.get("errors") else None})

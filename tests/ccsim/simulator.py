@@ -100,6 +100,7 @@ class Simulator:
                     "environment_variables": app["env"], "metadata": app["metadata"],
                     "lifecycle": app["lifecycle"], "features": app["features"],
                     "processes": [{"guid": p["guid"], "type": p["type"], "instances": p["instances"],
+                                   "memory_in_mb": p["memory_in_mb"], "disk_in_mb": p["disk_in_mb"],
                                    "command": p["command"], "health_check": p["health_check"]} for p in procs],
                 })
             routes = []

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from pathlib import Path
 
-from e2e.cfcli import ENGINE, Cf
+from e2e.cfcli import Cf
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 from e2e.invariants import assert_clean
 from e2e.traffic import get
@@ -129,9 +130,11 @@ def test_abort_while_staging_stops_the_runner_before_the_new_deploy_writes(sim, 
 def test_two_engines_started_at_once_on_one_cf_home(sim, cf) -> None:
     """As two shims that both found the engine slow would: one engine serves, the other exits at once
     without touching the socket or the operations, and every command works."""
-    state = cf.state_dir
-    state.mkdir(parents=True, exist_ok=True)
-    argv = [str(ENGINE), "serve", "--listen", f"unix://{state / 'engine.sock'}", "--state-dir", str(state)]
+    assert cf("mta-ops").code == 0  # the shim starts the engine: take its command line, then stop it
+    (pid,) = cf.engine_pids()
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    assert str(cf.state_dir) in argv
+    cf.stop_engine()
     engines = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
     try:
         deadline = time.monotonic() + 30

@@ -33,6 +33,7 @@ type cmdline struct {
 	// The shim's own settings, set by the flag table.
 	url            string
 	json           bool
+	dryRun         bool   // --dry-run: plan the deploy, change nothing
 	yes            bool   // set up a local engine without asking if none is found
 	id, action     string // -i OPERATION_ID -a ACTION
 	force          bool

@@ -24,43 +24,60 @@ func prepareDeploy(s *session, c *cmdline) (int, bool) {
 		return s.fail(err), true
 	}
 	c.archive = archivePath
+	if c.dryRun {
+		s.ui.Say("Planning the deployment of multi-target app archive %s in org %s / space %s as %s (dry run)...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
+		s.ui.Say("")
+		return 0, false
+	}
 	s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
 	s.ui.Say("")
 	return 0, false
 }
 
-// runDeploy: uploads, start, follow; or an action on an existing operation.
+// runDeploy: uploads, start, follow (or, with --dry-run, the plan); or an action on an existing operation.
 func runDeploy(ctx context.Context, s *session, c *cmdline) int {
 	if c.actionGiven() {
 		return runAction(ctx, s, c.id, c.action, c.retries)
 	}
-	archives, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_ARCHIVE, []string{c.archive})
+	s.dryRun = c.dryRun
+	req, err := s.deployRequest(ctx, c)
 	if err != nil {
 		return s.fail(err)
 	}
-	var extIDs []string
-	if len(c.extDescriptors) > 0 {
-		refs, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_EXTENSION_DESCRIPTOR, c.extDescriptors)
-		if err != nil {
-			return s.fail(err)
-		}
-		for _, r := range refs {
-			extIDs = append(extIDs, r.GetId())
-		}
-	}
-	req := &pb.StartOperationRequest{
-		Target:                 s.target.Proto(),
-		ProcessType:            c.processType,
-		ArchiveId:              archives[0].GetId(),
-		ExtensionDescriptorIds: extIDs,
-		Options:                c.options,
-		AbortConflicting:       c.force,
+	if c.dryRun {
+		return runDryRun(ctx, s, req)
 	}
 	op, code, ok := s.start(ctx, req)
 	if !ok {
 		return code
 	}
 	return s.newFollower(c.retries).follow(ctx, op, 0)
+}
+
+// deployRequest makes the engine hold the archive and the extension descriptors, and says what to deploy.
+func (s *session) deployRequest(ctx context.Context, c *cmdline) (*pb.StartOperationRequest, error) {
+	archives, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_ARCHIVE, []string{c.archive})
+	if err != nil {
+		return nil, err
+	}
+	var extIDs []string
+	if len(c.extDescriptors) > 0 {
+		refs, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_EXTENSION_DESCRIPTOR, c.extDescriptors)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range refs {
+			extIDs = append(extIDs, r.GetId())
+		}
+	}
+	return &pb.StartOperationRequest{
+		Target:                 s.target.Proto(),
+		ProcessType:            c.processType,
+		ArchiveId:              archives[0].GetId(),
+		ExtensionDescriptorIds: extIDs,
+		Options:                c.options,
+		AbortConflicting:       c.force,
+	}, nil
 }
 
 // resolveArchive returns the absolute path of the archive to deploy, building one when the

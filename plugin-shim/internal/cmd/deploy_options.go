@@ -11,7 +11,7 @@ const deployLine = "MTA [-e] [-t] [--version-rule] [-u] [-f] [--retries] [--no-s
 	"[--delete-service-keys] [--keep-files] [--no-restart-subscribed-apps] [--abort-on-error] [--strategy] %s [--skip-idle-start] " +
 	"[--dependency-aware-stop-order] " +
 	"[-m] [-r] [--all-modules] [--all-resources] [--apps-start-timeout] [--apps-stage-timeout] [--apps-upload-timeout] " +
-	"[--apps-task-execution-timeout] [--json] [--yes]"
+	"[--apps-task-execution-timeout] [--dry-run] [--json] [--yes]"
 
 var bgDeployCommand = command{
 	name:     cmdBgDeploy,
@@ -96,6 +96,8 @@ func checkDeployTyped(c *cmdline) error {
 	switch {
 	case len(c.positional) > 1, len(c.positional) == 1 && c.actionGiven():
 		return usagef("Wrong arguments")
+	case c.actionGiven() && c.flag("dry-run").given():
+		return usagef("--dry-run plans a deploy; it cannot be used with -i and -a")
 	case len(c.positional) == 1:
 		c.source = c.positional[0]
 	}

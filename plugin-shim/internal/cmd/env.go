@@ -45,6 +45,8 @@ type session struct {
 	target  cfctx.Target
 	eng     engine.Client
 	summary ui.Summary
+	// dryRun: stdout carries one JSON document (the plan, or the summary of a failure), no event records.
+	dryRun bool
 }
 
 func newSession(env *Env, name string, jsonMode bool) *session {

@@ -76,6 +76,9 @@ func (s *session) uploadFiles(ctx context.Context, kind pb.FileKind, paths []str
 }
 
 func (s *session) emitUpload(name string, reused bool) {
+	if s.dryRun {
+		return
+	}
 	s.ui.Emit(ui.EventRecord{Event: "upload", File: name, Reused: &reused, Timestamp: timestamp(s.ui.Now())})
 }
 

@@ -20,6 +20,8 @@ type Client interface {
 	// retried. progress, if not nil, is told about every chunk sent.
 	Upload(ctx context.Context, header *pb.UploadHeader, open func() (io.ReadCloser, error), progress func(sent int64, restart bool)) (*pb.FileRef, error)
 	StartOperation(ctx context.Context, req *pb.StartOperationRequest) (*pb.Operation, error)
+	// PlanDeployment says what the deploy in req would do (--dry-run); it changes nothing.
+	PlanDeployment(ctx context.Context, req *pb.StartOperationRequest) (*pb.DryRunPlan, error)
 	Act(ctx context.Context, req *pb.ActRequest) (*pb.Operation, error)
 	// Watch follows the operation until it stops and returns it as it stopped. onEvent gets every
 	// progress and stopped event (token requests are answered inside). A dropped stream is

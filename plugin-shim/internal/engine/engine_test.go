@@ -189,6 +189,19 @@ func TestStatusTranslation(t *testing.T) {
 	_ = ep
 }
 
+func TestPlanDeploymentCarriesTheTokenAndIsRepeatedAfterADrop(t *testing.T) {
+	d := &fd.Deployer{Plan: &pb.DryRunPlan{Changes: true, PlanJson: `{"dry_run":true}`, Lines: []string{"Changes: yes"}},
+		PlanErrs: []error{status.Error(codes.Unavailable, "connection reset")}}
+	c, _ := serveLocal(t, d, func() (string, error) { return "bearer t", nil })
+	plan, err := c.PlanDeployment(context.Background(), &pb.StartOperationRequest{ArchiveId: "a"})
+	if err != nil || !plan.GetChanges() || plan.GetPlanJson() != `{"dry_run":true}` || len(d.Planned) != 2 {
+		t.Fatalf("plan %v, err %v, calls %d", plan, err, len(d.Planned))
+	}
+	if d.Tokens[len(d.Tokens)-1] != "bearer t" || d.Planned[1].GetArchiveId() != "a" {
+		t.Fatalf("tokens %v", d.Tokens)
+	}
+}
+
 func TestLocalEngineStartedOnDemand(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {

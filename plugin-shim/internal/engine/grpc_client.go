@@ -148,6 +148,11 @@ func (c *grpcClient) StartOperation(ctx context.Context, req *pb.StartOperationR
 	return call(ctx, c, startTimeout, false, c.api.StartOperation, req)
 }
 
+// PlanDeployment only reads, so a dropped connection may repeat it.
+func (c *grpcClient) PlanDeployment(ctx context.Context, req *pb.StartOperationRequest) (*pb.DryRunPlan, error) {
+	return call(ctx, c, startTimeout, true, c.api.PlanDeployment, req)
+}
+
 func (c *grpcClient) Act(ctx context.Context, req *pb.ActRequest) (*pb.Operation, error) {
 	return call(ctx, c, unaryTimeout, false, c.api.Act, req)
 }

@@ -39,6 +39,10 @@ type Engine struct {
 	Acts   []*pb.ActRequest
 	ActErr error
 
+	Plan    *pb.DryRunPlan // PlanDeployment's answer (PlanErr, if set, instead)
+	PlanErr error
+	Planned []*pb.StartOperationRequest
+
 	Watches     []WatchScript // consumed one per Watch call
 	WatchStarts []*pb.WatchStart
 
@@ -101,6 +105,16 @@ func (e *Engine) StartOperation(_ context.Context, req *pb.StartOperationRequest
 		}
 	}
 	return e.StartOp, nil
+}
+
+func (e *Engine) PlanDeployment(_ context.Context, req *pb.StartOperationRequest) (*pb.DryRunPlan, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.Planned = append(e.Planned, req)
+	if e.PlanErr != nil {
+		return nil, e.PlanErr
+	}
+	return e.Plan, nil
 }
 
 func (e *Engine) Act(_ context.Context, req *pb.ActRequest) (*pb.Operation, error) {

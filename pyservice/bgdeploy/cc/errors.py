@@ -11,6 +11,7 @@
     ├── Forbidden            403: the user lacks the role
     └── Unavailable          502/503/504, or no answer at all: the request may or may not have been
                              processed (`maybe_applied`), so a create must look before it creates again
+    WritesForbidden          not from CC: a read-only session (a dry run) refused to send a write
 
 CC's own titles and codes decide first; CC reuses `CF-UnprocessableEntity` for several conflicts, so for
 that title only the detail text is matched, the way the cf CLI does (`ccv3/errors.go`).
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bgdeploy.errors import CloudControllerError
+from bgdeploy.errors import CloudControllerError, InfrastructureError
 
 
 class NotFound(CloudControllerError):
@@ -61,6 +62,14 @@ class Unavailable(CloudControllerError):
                  maybe_applied: bool = True, code: int = 0) -> None:
         super().__init__(status, title, detail, method, url, code=code)
         self.maybe_applied = maybe_applied
+
+
+class WritesForbidden(InfrastructureError):
+    """A read-only session was asked to write; nothing was sent. Only a bug in a dry run gets here."""
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method, self.path = method, path
+        super().__init__(f"A dry run does not change Cloud Foundry: {method} {path} was not sent")
 
 
 _BY_TITLE: dict[str, type[CloudControllerError]] = {

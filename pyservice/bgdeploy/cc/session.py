@@ -9,6 +9,9 @@ timeouts. Any other POST is retried only when the connection failed before the r
 429 (CC did not process it); after an ambiguous failure the step above looks before creating again
 (`bgdeploy.engine.actions.create`). A streamed body (an upload) is never retried here: the step re-opens
 the stream from the archive.
+
+`forbid_writes()` makes a session read-only for good (a dry run): a write is refused before any token is
+read, and the transport adapters refuse to send one too, so no path through this client can change CC.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from bgdeploy.cc.errors import Unauthenticated, classify, no_answer
+from bgdeploy.cc.errors import Unauthenticated, WritesForbidden, classify, no_answer
 from bgdeploy.errors import InfrastructureError, OperationAborted
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 502, 503, 504)
 REPEATABLE = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "POST"})
+READS = frozenset({"GET", "HEAD"})
 _TOKEN = re.compile(r"^[Bb]earer [A-Za-z0-9._~+/=-]+$")
 USER_AGENT = "bgdeploy-engine/0.1"
 
@@ -71,6 +75,7 @@ class CloudController:
                                         verify)
         self._once = self._session(adapter or HTTPAdapter(max_retries=_once(), pool_maxsize=pool_size), verify)
         self._never = self._session(adapter or HTTPAdapter(max_retries=0, pool_maxsize=4), verify)
+        self._writes_forbidden = False
 
     @staticmethod
     def _session(adapter: requests.adapters.BaseAdapter, verify: bool) -> requests.Session:
@@ -86,12 +91,26 @@ class CloudController:
         for s in (self._repeating, self._once, self._never):
             s.close()
 
+    def forbid_writes(self) -> CloudController:
+        """Make this session read-only, for good (there is no way back); returns it."""
+        self._writes_forbidden = True
+        for session in (self._repeating, self._once, self._never):
+            for prefix in ("http://", "https://"):
+                session.mount(prefix, _ReadsOnly(session.get_adapter(prefix)))
+        return self
+
+    @property
+    def writes_forbidden(self) -> bool:
+        return self._writes_forbidden
+
     # -- core -------------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
                 data: Any = None, headers: dict[str, str] | None = None, repeatable: bool | None = None,
                 ok_missing: bool = False) -> requests.Response | None:
         """Send one request and map CC errors (cc.errors). With ok_missing, a 404 returns None."""
+        if self._writes_forbidden and method.upper() not in READS:
+            raise WritesForbidden(method, _short(self._url(path)))
         url = self._url(path)
         streamed = data is not None
         if streamed:
@@ -174,6 +193,22 @@ class CloudController:
             raise InfrastructureError(f"Cloud Controller pointed to another host ({urlsplit(path).netloc}); "
                                       "not following it")
         return path
+
+
+class _ReadsOnly(requests.adapters.BaseAdapter):
+    """The transport of a read-only session: it sends reads and refuses everything else unsent."""
+
+    def __init__(self, inner: requests.adapters.BaseAdapter) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if (request.method or "GET").upper() not in READS:
+            raise WritesForbidden(request.method or "", _short(request.url or ""))
+        return self._inner.send(request, **kwargs)
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def _checked(token: str) -> str:

@@ -21,7 +21,8 @@ from bgdeploy import messages as msg
 from bgdeploy.cc import CloudController
 from bgdeploy.clock import SYSTEM_CLOCK, Clock
 from bgdeploy.codec import from_plain, to_plain
-from bgdeploy.engine import holding
+from bgdeploy.engine import dryrun, holding
+from bgdeploy.engine.dryrun import DryRunPlan
 from bgdeploy.engine.events import EventBus, ProgressLog
 from bgdeploy.engine.operations import (
     ABORT,
@@ -163,6 +164,16 @@ class Engine:
     def _lock_in_cf(self, op: OperationRecord, target: Target, token: str, *, force: bool) -> None:
         holding.lock_in_cf(self.store, self.settings, self.cc_factory, op, target, token, force=force)
         self.store.save_operation(op, owner=self.instance)
+
+    def preview(self, target: Target, token: str, process_type: str, *, archive_id: str,
+                extension_ids: list[str] | None = None, options: DeployOptions | None = None) -> DryRunPlan:
+        """--dry-run: what this deploy would do, from reads only (no operation, no lock, no CC write)."""
+        if process_type == UNDEPLOY:
+            raise ContentError("A dry run plans a deploy; undeploy has none")
+        options = options or DeployOptions()
+        return dryrun.preview(self.store, self.settings, self.clock, self.cc_factory, target, token, process_type,
+                              _scheme(process_type, options), archive_id=archive_id,
+                              extension_ids=list(extension_ids or []), options=options)
 
     def _new_id(self) -> str:
         while True:

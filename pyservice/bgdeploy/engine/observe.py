@@ -28,3 +28,8 @@ def old_apps(ctx: StepContext) -> list[DeployedApp]:
     new_names = {ctx.plan.new_app_name(spec) for spec in ctx.model("live").apps}
     untouched = untouched_modules(ctx)
     return [a for a in ctx.plan.deployed if a.name not in new_names and a.module not in untouched]
+
+
+def pauses_for_testing(ctx: StepContext) -> bool:
+    """Whether the deploy stops before the switch, for the user to test the new version on its temporary routes."""
+    return ctx.plan.live_version and not (ctx.options.no_confirm or ctx.options.skip_idle_start)

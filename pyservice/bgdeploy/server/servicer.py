@@ -11,7 +11,7 @@ from typing import Any
 import grpc
 
 from bgdeploy.cc import CloudController
-from bgdeploy.engine import mtas
+from bgdeploy.engine import dryrun, mtas
 from bgdeploy.engine.api import Engine
 from bgdeploy.engine.tokens import StaticToken
 from bgdeploy.errors import BgDeployError, ContentError, NotFoundError
@@ -110,6 +110,17 @@ class DeployerService(pb_grpc.DeployerServicer):
             mta_id=request.mta_id, abort_conflicting=request.abort_conflicting,
         )
         return convert.operation(op, self.engine.last_seq(op.id))
+
+    @guarded
+    def PlanDeployment(self, request: pb.StartOperationRequest, context: grpc.ServicerContext) -> pb.DryRunPlan:
+        target = convert.target(request.target)
+        process = convert.PROCESS_TYPES.get(request.process_type)
+        if process is None:
+            raise ContentError("Unknown process type")
+        plan = self.engine.preview(target, bearer(context), process, archive_id=request.archive_id,
+                                   extension_ids=list(request.extension_descriptor_ids),
+                                   options=convert.options(request.options))
+        return pb.DryRunPlan(changes=plan.changes, plan_json=plan.to_json(), lines=dryrun.lines(plan))
 
     @guarded
     def Act(self, request: pb.ActRequest, context: grpc.ServicerContext) -> pb.Operation:

@@ -124,3 +124,37 @@ def test_a_stopped_operation_sends_nothing(server: tuple[str, Script]) -> None:
     with pytest.raises(OperationAborted):
         client(url, stopped=lambda: True).post("/v3/apps", {})
     assert script.seen == []
+
+
+class CountingTokens:
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def token(self) -> str:
+        self.asked += 1
+        return TOKEN
+
+    def refresh(self) -> str:
+        return self.token()
+
+
+def test_a_read_only_session_sends_reads_and_no_write_at_all(server: tuple[str, Script]) -> None:
+    """A dry run's session: every write is refused before a token is read, and the transport refuses one too
+    (so no path through the client, public or not, can change Cloud Controller)."""
+    url, script = server
+    tokens = CountingTokens()
+    cc = CloudController(url, tokens).forbid_writes()
+    assert cc.get("/v3/apps/g") == {} and cc.writes_forbidden
+    asked = tokens.asked
+    writes = [lambda: cc.post("/v3/apps", {"name": "x"}), lambda: cc.post("/v3/apps/g/actions/start", repeatable=True),
+              lambda: cc.patch("/v3/apps/g", {}), lambda: cc.delete("/v3/apps/g"),
+              lambda: cc.request("PUT", "/v3/apps/g"),
+              lambda: cc.request("POST", "/v3/packages/p/upload", data=iter([b"zip"]))]
+    for write in writes:
+        with pytest.raises(cc_errors.WritesForbidden, match="A dry run does not change Cloud Foundry"):
+            write()
+    assert tokens.asked == asked
+    for session in (cc._repeating, cc._once, cc._never):
+        with pytest.raises(cc_errors.WritesForbidden):
+            session.post(url + "/v3/apps", json={"name": "x"})
+    assert [s[0] for s in script.seen] == ["GET"]

@@ -4,6 +4,7 @@ encode, and engine errors mapped to status codes in one place."""
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import grpc
 import pytest
 
+from bgdeploy.engine.dryrun.document import DryRunPlan, ModulePlan, MtaVersions
 from bgdeploy.engine.events import EventBus
 from bgdeploy.engine.options import DeployOptions
 from bgdeploy.engine.tokens import TokenSource
@@ -48,6 +50,14 @@ class FakeEngine:
         if self.fail_with:
             raise self.fail_with
         return self.op
+
+    def preview(self, target: Any, token: str, process: str, **kw: Any) -> DryRunPlan:
+        self.calls.append(("preview", (target, token, process, kw)))
+        if self.fail_with:
+            raise self.fail_with
+        return DryRunPlan(mta=MtaVersions("m", "2"), archive="a.mtar", org="org", space="space", process="deploy",
+                          strategy="default", naming="plain", changes=True,
+                          modules=[ModulePlan("web", "update", "web", existing_app=True)])
 
     def act(self, op_id: str, action: str, token: str, target: Any) -> OperationRecord:
         self.calls.append(("act", (op_id, action)))
@@ -115,6 +125,23 @@ def test_start_decodes_options_and_the_token(service: tuple[pb_grpc.DeployerStub
     _, (target, token, process, kw) = engine.calls[0]
     assert (target.space_guid, process, token) == ("s", "BLUE_GREEN_DEPLOY", TOKEN[0][1])
     assert kw["options"] == DeployOptions(no_start=True, modules=["web"], apps_start_timeout_s=30)
+
+
+def test_plan_deployment_answers_the_document_and_its_lines(service: tuple[pb_grpc.DeployerStub, FakeEngine]) -> None:
+    stub, engine = service
+    plan = stub.PlanDeployment(pb.StartOperationRequest(
+        target=TARGET, process_type=pb.PROCESS_TYPE_DEPLOY, archive_id="f", extension_descriptor_ids=["e"],
+        options=pb.DeployOptions(namespace="ns")), metadata=TOKEN)
+    assert plan.changes and json.loads(plan.plan_json)["modules"][0]["app"] == "web"
+    assert plan.lines[0] == 'Dry run: nothing was changed in org "org" / space "space".'
+    _, (target, token, process, kw) = engine.calls[0]
+    assert (target.space_guid, token, process) == ("s", TOKEN[0][1], "DEPLOY")
+    assert kw == {"archive_id": "f", "extension_ids": ["e"], "options": DeployOptions(namespace="ns")}
+    engine.fail_with = ContentError("bad descriptor", file="a.mtar")
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.PlanDeployment(pb.StartOperationRequest(target=TARGET, process_type=pb.PROCESS_TYPE_DEPLOY),
+                            metadata=TOKEN)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "bad descriptor" in caught.value.details()
 
 
 @pytest.mark.parametrize(("error", "code"), [

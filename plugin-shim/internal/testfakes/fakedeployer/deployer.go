@@ -37,6 +37,9 @@ type Deployer struct {
 	Uploaded    map[string][]byte
 	Starts      []*pb.StartOperationRequest
 	Acts        []*pb.ActRequest
+	Plan        *pb.DryRunPlan
+	PlanErrs    []error // consumed one per PlanDeployment call before Plan is answered
+	Planned     []*pb.StartOperationRequest
 	Ops         map[string]*pb.Operation
 
 	// EngineControl: GetInfo answers Revision (default: the newest) and Version; NoInfo plays an
@@ -140,6 +143,19 @@ func (d *Deployer) StartOperation(ctx context.Context, req *pb.StartOperationReq
 	return d.StartOp, nil
 }
 
+func (d *Deployer) PlanDeployment(ctx context.Context, req *pb.StartOperationRequest) (*pb.DryRunPlan, error) {
+	d.noteToken(ctx)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.Planned = append(d.Planned, req)
+	if len(d.PlanErrs) > 0 {
+		err := d.PlanErrs[0]
+		d.PlanErrs = d.PlanErrs[1:]
+		return nil, err
+	}
+	return d.Plan, nil
+}
+
 func (d *Deployer) Act(ctx context.Context, req *pb.ActRequest) (*pb.Operation, error) {
 	d.noteToken(ctx)
 	d.mu.Lock()
@@ -219,7 +235,9 @@ func (c control) GetInfo(_ context.Context, req *pb.GetInfoRequest) (*pb.EngineI
 	c.d.InfoReqs = append(c.d.InfoReqs, req)
 	rev := c.d.Revision
 	if rev == pb.Revision_REVISION_UNSPECIFIED {
-		rev = pb.Revision_REVISION_ENGINE_CONTROL
+		for n := range pb.Revision_name {
+			rev = max(rev, pb.Revision(n)) // the newest
+		}
 	}
 	return &pb.EngineInfo{Version: c.d.Version, Revision: rev, Local: true}, nil
 }

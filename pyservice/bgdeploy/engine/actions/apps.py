@@ -1,13 +1,17 @@
-"""Apps: exist with the desired lifecycle, metadata, environment and process settings."""
+"""Apps: exist with the desired lifecycle, metadata, environment and process settings.
+
+What differs is decided by pure functions (`env_patch`, `process_changes`, `metadata_differs`, ...) that the
+writers below act on and a dry run (`engine/dryrun`) reports, so the two cannot disagree."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bgdeploy import messages as msg
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc import processes as cc_processes
-from bgdeploy.cc.models import App
+from bgdeploy.cc.models import App, Process
 from bgdeploy.engine.actions.create import create_or_adopt
 from bgdeploy.engine.plan import AppWork
 from bgdeploy.engine.step import StepContext
@@ -26,7 +30,7 @@ def app_metadata(ctx: StepContext, spec: AppSpec) -> dict[str, Any]:
 def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: dict[str, str]) -> App:
     """Create the app (with its env), or update it in place (its env too, recording a needed restart)."""
     cc, space = ctx.cc, ctx.op.space_guid
-    lifecycle = cc_apps.lifecycle(spec.buildpacks, spec.stack, docker=bool(spec.docker_image))
+    lifecycle = desired_lifecycle(spec)
     meta = app_metadata(ctx, spec)
     app = cc_apps.find(cc, space, name)
     if app is None:
@@ -37,17 +41,25 @@ def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: d
         return app
     ctx.log.info(msg.UPDATING_APP.format(app=name), app=name, module=spec.module)
     work.guid, work.name = app.guid, name
-    if _differs(app, lifecycle, meta):
+    if metadata_differs(app, meta) or lifecycle_differs(app, lifecycle):
         app = cc_apps.update(cc, app.guid, lifecycle=lifecycle, metadata=meta)
     apply_env(ctx, work, app.guid, env)
     return app
 
 
-def _differs(app: App, lifecycle: dict[str, Any], meta: dict[str, Any]) -> bool:
-    if any(app.labels.get(k) != v for k, v in meta["labels"].items()):
-        return True
-    if any(app.annotations.get(k) != v for k, v in meta["annotations"].items()):
-        return True
+def desired_lifecycle(spec: AppSpec) -> dict[str, Any]:
+    return cc_apps.lifecycle(spec.buildpacks, spec.stack, docker=bool(spec.docker_image))
+
+
+# -- what differs (pure: the actions write it, a dry run shows it) ------------------------------------
+
+
+def metadata_differs(app: App, meta: dict[str, Any]) -> bool:
+    return any(app.labels.get(k) != v for k, v in meta["labels"].items()) or any(
+        app.annotations.get(k) != v for k, v in meta["annotations"].items())
+
+
+def lifecycle_differs(app: App, lifecycle: dict[str, Any]) -> bool:
     if lifecycle["type"] != "buildpack":
         return False
     have = app.lifecycle.get("data") or {}
@@ -56,28 +68,26 @@ def _differs(app: App, lifecycle: dict[str, Any], meta: dict[str, Any]) -> bool:
         "stack" in want and have.get("stack") != want["stack"])
 
 
-def apply_env(ctx: StepContext, work: AppWork, app_guid: str, desired: dict[str, str]) -> bool:
-    """Make the app's user env exactly `desired`; a change means the instances must restart."""
-    current = cc_apps.env(ctx.cc, app_guid)
+def env_patch(current: dict[str, str], desired: dict[str, str]) -> dict[str, str | None]:
+    """The PATCH that makes the user env `desired` (None removes a variable); empty when it is already."""
     patch: dict[str, str | None] = {k: v for k, v in desired.items() if current.get(k) != v}
     patch.update({k: None for k in current if k not in desired})
-    if not patch:
-        return False
-    mark_restart(ctx, work)
-    cc_apps.patch_env(ctx.cc, app_guid, patch)
-    return True
+    return patch
 
 
-def mark_restart(ctx: StepContext, work: AppWork) -> None:
-    """Persist "must restart" before the write that makes it true: a crash after it still restarts."""
-    if not work.restart:
-        work.restart = True
-        ctx.save()
+@dataclass(frozen=True)
+class ProcessChanges:
+    scale: dict[str, Any]  # body of the scale action (instances, memory_in_mb, disk_in_mb)
+    patch: dict[str, Any]  # body of the process update (command, health_check)
+
+    @property
+    def restart(self) -> bool:
+        """Instances pick up memory, disk, command and health check only when they restart."""
+        return bool(self.patch) or "memory_in_mb" in self.scale or "disk_in_mb" in self.scale
 
 
-def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str) -> int:
-    """Scale and configure the web process; returns its instance count."""
-    proc = cc_processes.web(ctx.cc, app_guid)
+def process_changes(proc: Process, spec: AppSpec) -> ProcessChanges:
+    """What differs between the web process and the module's settings (unset settings are left alone)."""
     scale: dict[str, Any] = {}
     if spec.instances is not None and proc.instances != spec.instances:
         scale["instances"] = spec.instances
@@ -99,10 +109,37 @@ def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str
         current = proc.health_check
         if current.type != hc["type"] or any(current.data.get(k) != v for k, v in hc["data"].items()):
             patch["health_check"] = hc
-    if patch or "memory_in_mb" in scale or "disk_in_mb" in scale:
+    return ProcessChanges(scale, patch)
+
+
+# -- writes ---------------------------------------------------------------------------------------------
+
+
+def apply_env(ctx: StepContext, work: AppWork, app_guid: str, desired: dict[str, str]) -> bool:
+    """Make the app's user env exactly `desired`; a change means the instances must restart."""
+    patch = env_patch(cc_apps.env(ctx.cc, app_guid), desired)
+    if not patch:
+        return False
+    mark_restart(ctx, work)
+    cc_apps.patch_env(ctx.cc, app_guid, patch)
+    return True
+
+
+def mark_restart(ctx: StepContext, work: AppWork) -> None:
+    """Persist "must restart" before the write that makes it true: a crash after it still restarts."""
+    if not work.restart:
+        work.restart = True
+        ctx.save()
+
+
+def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str) -> int:
+    """Scale and configure the web process; returns its instance count."""
+    proc = cc_processes.web(ctx.cc, app_guid)
+    changes = process_changes(proc, spec)
+    if changes.restart:
         mark_restart(ctx, work)
-    if scale:
-        cc_processes.scale(ctx.cc, proc.guid, scale)
-    if patch:
-        cc_processes.update(ctx.cc, proc.guid, patch)
-    return int(scale.get("instances", proc.instances))
+    if changes.scale:
+        cc_processes.scale(ctx.cc, proc.guid, changes.scale)
+    if changes.patch:
+        cc_processes.update(ctx.cc, proc.guid, changes.patch)
+    return int(changes.scale.get("instances", proc.instances))

@@ -11,7 +11,7 @@ from bgdeploy.engine.actions.create import create_or_adopt
 from bgdeploy.engine.plan import AppWork
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import ContentError
-from bgdeploy.mta.model import AppSpec
+from bgdeploy.mta.model import AppSpec, ServiceBinding
 
 
 def service_guids(ctx: StepContext, names: list[str]) -> dict[str, str]:
@@ -26,6 +26,15 @@ def service_guids(ctx: StepContext, names: list[str]) -> dict[str, str]:
         return {n: ctx.plan.service_guids[n] for n in names if n in ctx.plan.service_guids}
 
 
+def missing_bindings(spec: AppSpec, guids: dict[str, str], bound: set[str]) -> list[ServiceBinding]:
+    """The module's bindings the app lacks (pure); one whose service has no guid (yet) is among them."""
+    return [b for b in spec.bindings if b.service_name not in guids or guids[b.service_name] not in bound]
+
+
+def no_such_service(spec: AppSpec, binding: ServiceBinding) -> ContentError:
+    return ContentError(f'Service "{binding.service_name}" required by module "{spec.module}" does not exist')
+
+
 def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str, app_name: str) -> bool:
     """Bind the services the module requires; asynchronous bindings leave their jobs in `work.jobs`."""
     if not spec.bindings:
@@ -33,12 +42,10 @@ def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: st
     guids = service_guids(ctx, [b.service_name for b in spec.bindings])
     bound = {b.instance_guid for b in cc_bindings.for_app(ctx.cc, app_guid)}
     changed = False
-    for binding in spec.bindings:
+    for binding in missing_bindings(spec, guids, bound):
         guid = guids.get(binding.service_name)
         if guid is None:
-            raise ContentError(f'Service "{binding.service_name}" required by module "{spec.module}" does not exist')
-        if guid in bound:
-            continue
+            raise no_such_service(spec, binding)
         ctx.log.info(msg.BINDING.format(service=binding.service_name, app=app_name), app=app_name,
                      module=spec.module)
         mark_restart(ctx, work)

@@ -58,6 +58,17 @@ def has_droplet(ctx: StepContext, app_guid: str) -> bool:
     return bool(cc_apps.current_droplet_guid(ctx.cc, app_guid))
 
 
+def runs_these_bits(ctx: StepContext, app_guid: str, deployed_digest: str, digest: str) -> bool:
+    """The app has a droplet of these very bits already: nothing to upload or stage."""
+    return deployed_digest == digest and has_droplet(ctx, app_guid)
+
+
+def module_digest(ctx: StepContext, spec: AppSpec) -> str:
+    """The digest of the module's bits in this archive, without keeping them (a dry run compares it)."""
+    with temp_file(ctx) as scratch:
+        return write_bits(ctx, spec, scratch)
+
+
 def upload_package(ctx: StepContext, work: AppWork, spec: AppSpec, bits: IO[bytes]) -> None:
     """Create (or find again) this operation's package for the digest, and get the bits into it."""
     cc, name = ctx.cc, work.name

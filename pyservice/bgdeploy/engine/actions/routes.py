@@ -48,21 +48,24 @@ def map_routes(ctx: StepContext, app_guid: str, app_name: str, wanted: list[Rout
     """Map `wanted` to the app; with unmap_others, take the app off every other route. True if changed.
     `before_change` runs once before the first write (to save the intent that routers must learn it)."""
     mapped = {r.url: r for r in cc_routes.for_app(ctx.cc, app_guid)}
-    wanted_urls = {r.url for r in wanted}
-    changed = any(r.url not in mapped for r in wanted) or (unmap_others and any(u not in wanted_urls for u in mapped))
-    if changed:
+    to_map, to_unmap = route_changes(list(mapped), wanted, unmap_others=unmap_others)
+    if to_map or to_unmap:
         before_change()
-    for route in wanted:
-        if route.url in mapped:
-            continue
+    for route in to_map:
         ctx.log.info(msg.MAPPING_ROUTE.format(route=route.url, app=app_name), app=app_name, route=route.url)
         cc_routes.add_destination(ctx.cc, ensure_route(ctx, route).guid, app_guid)
-    if unmap_others:
-        for url, route in mapped.items():
-            if url not in wanted_urls:
-                ctx.log.info(msg.UNMAPPING_ROUTE.format(route=url, app=app_name), app=app_name, route=url)
-                unmap(ctx, route, app_guid)
-    return changed
+    for url in to_unmap:
+        ctx.log.info(msg.UNMAPPING_ROUTE.format(route=url, app=app_name), app=app_name, route=url)
+        unmap(ctx, mapped[url], app_guid)
+    return bool(to_map or to_unmap)
+
+
+def route_changes(mapped: list[str], wanted: list[Route], *, unmap_others: bool) -> tuple[list[Route], list[str]]:
+    """(routes to map, URLs to unmap) that make an app with routes `mapped` serve `wanted` (pure)."""
+    wanted_urls = {r.url for r in wanted}
+    to_map = [r for r in wanted if r.url not in mapped]
+    to_unmap = [u for u in mapped if u not in wanted_urls] if unmap_others else []
+    return to_map, to_unmap
 
 
 def unmap(ctx: StepContext, route: CcRoute, app_guid: str) -> None:

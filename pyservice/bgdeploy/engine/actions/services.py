@@ -1,6 +1,7 @@
 """Service instances and keys: created, updated only when something differs, deleted with their bindings.
 
-Asynchronous broker work leaves its job in the service's work item; the step polls it.
+Asynchronous broker work leaves its job in the service's work item; the step polls it. `next_move`,
+`update_body`, `missing_keys` and `discontinued` only read: a dry run reports what they decide.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import metadata
-from bgdeploy.mta.model import ServiceSpec
+from bgdeploy.mta.model import ServiceKeySpec, ServiceSpec
 
 PARAMETERS_ANNOTATION = "bgdeploy/parameters-digest"
 
@@ -36,6 +37,37 @@ def desired_metadata(ctx: StepContext, spec: ServiceSpec) -> dict[str, dict[str,
 def parameters_digest(parameters: dict | None) -> str:
     """Brokers do not always return parameters, so the ones we applied are remembered as a digest."""
     return hashlib.sha256(json.dumps(parameters or {}, sort_keys=True).encode()).hexdigest()[:32]
+
+
+# What the services step does next with a resource's instance (`next_move`):
+USE_EXISTING, CREATE, RECREATE, UPDATE, WAIT_IDLE = "use-existing", "create", "recreate", "update", "wait-idle"
+EXISTING_KINDS = ("existing-service", "existing-service-key")
+
+
+def next_move(spec: ServiceSpec, existing: ServiceInstance | None) -> str:
+    """Decided from the instance as CC shows it (pure); a conflict the deploy cannot resolve is a ContentError."""
+    if spec.kind in EXISTING_KINDS:
+        if existing is None and not spec.optional:
+            raise ContentError(f'Service "{spec.name}" of resource "{spec.resource}" does not exist')
+        return USE_EXISTING
+    if existing is None:
+        return CREATE
+    if existing.busy:
+        return WAIT_IDLE  # a broker operation (not ours) runs on it
+    if existing.type == "managed" and existing.failed_creation:
+        return RECREATE  # a failed creation is not a service: delete it, then create it again
+    if (existing.type == "managed") != (spec.kind == "managed"):
+        raise ContentError(
+            f'Service "{spec.name}" exists as {existing.type} but resource "{spec.resource}" wants {spec.kind}; '
+            'delete the service or use "--delete-services"')
+    return UPDATE
+
+
+def discontinued(ctx: StepContext) -> list[ServiceInstance]:
+    """Instances this MTA created that the new version no longer has."""
+    wanted = {s.name for s in ctx.model("live").services}
+    selector = metadata.label_selector(ctx.op.mta_id, ctx.op.namespace)
+    return [s for s in cc_services.list_by_labels(ctx.cc, ctx.op.space_guid, selector) if s.name not in wanted]
 
 
 def plan_guid(ctx: StepContext, spec: ServiceSpec) -> str:
@@ -88,15 +120,18 @@ def update_body(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) 
     return body
 
 
-def create_keys(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> list[str]:
-    """Create the resource's missing service keys; returns their jobs."""
+def missing_keys(ctx: StepContext, spec: ServiceSpec, instance_guid: str) -> list[ServiceKeySpec]:
+    """The resource's service keys the instance lacks (all of them for an instance still to be created)."""
     if not spec.service_keys:
         return []
-    have = {k.name for k in cc_bindings.keys(ctx.cc, work.guid)}
+    have = {k.name for k in cc_bindings.keys(ctx.cc, instance_guid)} if instance_guid else set()
+    return [k for k in spec.service_keys if k.name not in have]
+
+
+def create_keys(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> list[str]:
+    """Create the resource's missing service keys; returns their jobs."""
     pending = []
-    for key in spec.service_keys:
-        if key.name in have:
-            continue
+    for key in missing_keys(ctx, spec, work.guid):
         ctx.log.info(msg.CREATING_SERVICE_KEY.format(key=key.name, name=spec.name))
 
         def find(name: str = key.name) -> str | None:

@@ -102,7 +102,7 @@ class DeployOne(Staged):
         ctx, spec, work = self.ctx, self.spec, self.work
         with bits.temp_file(ctx) as tmp:
             work.digest = bits.write_bits(ctx, spec, tmp)
-            if work.deployed_digest == work.digest and bits.has_droplet(ctx, work.guid):
+            if bits.runs_these_bits(ctx, work.guid, work.deployed_digest, work.digest):
                 ctx.log.info(msg.CONTENT_UNCHANGED.format(app=work.name), app=work.name, module=spec.module)
                 self.go("routes")
                 return

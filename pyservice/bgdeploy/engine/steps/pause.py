@@ -8,6 +8,7 @@ the user's resume.
 from __future__ import annotations
 
 from bgdeploy import messages as msg
+from bgdeploy.engine import observe
 from bgdeploy.engine.plan import IDLE_LIVE
 from bgdeploy.engine.step import DONE, PAUSE, Step, StepContext, StepResult
 
@@ -17,7 +18,7 @@ class AwaitConfirmation(Step):
     error_message = "Error entering the validation phase"
 
     def run(self, ctx: StepContext) -> StepResult:
-        if not ctx.plan.live_version or ctx.options.no_confirm or ctx.options.skip_idle_start:
+        if not observe.pauses_for_testing(ctx):
             return DONE
         if ctx.plan.resumed:
             return DONE

@@ -12,12 +12,22 @@ from bgdeploy import messages as msg
 from bgdeploy.cc import services as cc_services
 from bgdeploy.cc.models import ServiceInstance
 from bgdeploy.engine.actions import jobs
-from bgdeploy.engine.actions.services import create_keys, create_service, delete_service_jobs, update_body
+from bgdeploy.engine.actions.services import (
+    CREATE,
+    RECREATE,
+    USE_EXISTING,
+    WAIT_IDLE,
+    create_keys,
+    create_service,
+    delete_service_jobs,
+    next_move,
+    update_body,
+)
 from bgdeploy.engine.concurrency import advance_together
 from bgdeploy.engine.plan import ServiceWork
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
-from bgdeploy.errors import BgDeployError, ContentError, StepTimeoutError
+from bgdeploy.errors import BgDeployError, StepTimeoutError
 from bgdeploy.mta.model import ServiceSpec
 
 ENSURE, KEYS, DONE_STAGE = "", "keys", "done"
@@ -86,29 +96,28 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
 
 def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | None:
     existing = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
-    if spec.kind in ("existing-service", "existing-service-key"):
-        if existing is None and not spec.optional:
-            raise ContentError(f'Service "{spec.name}" of resource "{spec.resource}" does not exist')
+    move = next_move(spec, existing)
+    if move == USE_EXISTING:
         ctx.log.info(msg.EXISTING_SERVICE.format(name=spec.name))
         work.guid, work.stage = (existing.guid if existing else ""), DONE_STAGE
         if existing:
             with ctx.lock:
                 ctx.plan.service_guids[spec.name] = existing.guid
         return None
-    if existing is not None and existing.busy:
+    if move == WAIT_IDLE:
         return _wait_idle(ctx, work, spec)
-    if existing is not None and existing.type == "managed" and existing.failed_creation:
-        # A failed creation is not a service: delete it, then create it again.
-        pending, _ = delete_service_jobs(ctx, existing, keys_too=False)
-        _wait_for(ctx, work, pending[0] if pending else None, f'Deleting service "{spec.name}"')
-        return next_poll(ctx.now(), 0)
     work.since = 0.0
-    if existing is None:
+    if move == CREATE:
         job = create_service(ctx, spec)
         created = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
         work.guid, work.stage = (created.guid if created else ""), KEYS
         _wait_for(ctx, work, job, f'Creating service "{spec.name}"')
         return None
+    assert existing is not None
+    if move == RECREATE:
+        pending, _ = delete_service_jobs(ctx, existing, keys_too=False)
+        _wait_for(ctx, work, pending[0] if pending else None, f'Deleting service "{spec.name}"')
+        return next_poll(ctx.now(), 0)
     _update(ctx, work, spec, existing)
     return None
 
@@ -126,10 +135,6 @@ def _wait_idle(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float:
 
 def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, existing: ServiceInstance) -> None:
     work.guid = existing.guid
-    if (existing.type == "managed") != (spec.kind == "managed"):
-        raise ContentError(
-            f'Service "{spec.name}" exists as {existing.type} but resource "{spec.resource}" wants {spec.kind}; '
-            'delete the service or use "--delete-services"')
     work.stage = KEYS
     if spec.skip_service_updates:
         ctx.log.info(msg.SERVICE_UNCHANGED.format(name=spec.name))
