@@ -31,6 +31,9 @@ class PlatformContext:
     # Added by mta/: True when the four apply_namespace_* values came from command-line flags, which then win
     # over the descriptor's `apply-namespace` parameters (otherwise the descriptor decides, these are defaults).
     apply_namespace_explicit: bool = False
+    # The switches ("app-names", "service-names", "app-routes", "as-suffix") given one by one on the command
+    # line (`--apply-namespace-app-names true`, ...): each wins over the descriptor, as in the deploy service.
+    apply_namespace_given: tuple[str, ...] = ()
     org_guid: str = ""  # ${org-guid}
     space_guid: str = ""  # ${space-guid}
     authorization_url: str = ""  # ${authorization-url}

@@ -31,6 +31,9 @@ def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: d
     app = cc_apps.find(cc, space, name)
     if app is None:
         ctx.log.info(msg.CREATING_APP.format(app=name, module=spec.module), app=name, module=spec.module)
+        if spec.docker_image:
+            ctx.log.info(msg.CREATING_APP_FROM_DOCKER.format(app=name, image=spec.docker_image), app=name,
+                         module=spec.module)
         app = create_or_adopt(lambda: cc_apps.find(cc, space, name),
                               lambda: cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=meta))
         work.guid, work.name = app.guid, name
@@ -39,7 +42,8 @@ def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: d
     work.guid, work.name = app.guid, name
     if _differs(app, lifecycle, meta):
         app = cc_apps.update(cc, app.guid, lifecycle=lifecycle, metadata=meta)
-    apply_env(ctx, work, app.guid, env)
+    apply_env(ctx, work, app.guid, env, keep_others=spec.keep_existing_env,
+              restart=spec.restart_on.get("user-provided", True))
     return app
 
 
@@ -56,14 +60,18 @@ def _differs(app: App, lifecycle: dict[str, Any], meta: dict[str, Any]) -> bool:
         "stack" in want and have.get("stack") != want["stack"])
 
 
-def apply_env(ctx: StepContext, work: AppWork, app_guid: str, desired: dict[str, str]) -> bool:
-    """Make the app's user env exactly `desired`; a change means the instances must restart."""
+def apply_env(ctx: StepContext, work: AppWork, app_guid: str, desired: dict[str, str], *,
+              keep_others: bool = False, restart: bool = True) -> bool:
+    """Make the app's user env `desired` (and nothing else, unless `keep_others`: `keep-existing: env`);
+    a change means the instances must restart, unless `restart-on-env-change: {user-provided: false}`."""
     current = cc_apps.env(ctx.cc, app_guid)
     patch: dict[str, str | None] = {k: v for k, v in desired.items() if current.get(k) != v}
-    patch.update({k: None for k in current if k not in desired})
+    if not keep_others:
+        patch.update({k: None for k in current if k not in desired})
     if not patch:
         return False
-    mark_restart(ctx, work)
+    if restart:
+        mark_restart(ctx, work)
     cc_apps.patch_env(ctx.cc, app_guid, patch)
     return True
 
@@ -99,7 +107,8 @@ def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str
         current = proc.health_check
         if current.type != hc["type"] or any(current.data.get(k) != v for k, v in hc["data"].items()):
             patch["health_check"] = hc
-    if patch or "memory_in_mb" in scale or "disk_in_mb" in scale:
+    # Process settings are the app's attributes (VCAP_APPLICATION): `restart-on-env-change` may say not to.
+    if (patch or "memory_in_mb" in scale or "disk_in_mb" in scale) and spec.restart_on.get("vcap-application", True):
         mark_restart(ctx, work)
     if scale:
         cc_processes.scale(ctx.cc, proc.guid, scale)
