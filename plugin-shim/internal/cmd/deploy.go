@@ -19,13 +19,37 @@ func prepareDeploy(s *session, c *cmdline) (int, bool) {
 	if c.actionGiven() {
 		return 0, false
 	}
-	archivePath, err := s.resolveArchive(c)
-	if err != nil {
-		return s.fail(err), true
+	shown := ""
+	if c.source == "" {
+		if u := s.urlOnStdin(); u != "" {
+			c.source, shown = u, "from url"
+		}
 	}
-	c.archive = archivePath
-	s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
-	s.ui.Say("")
+	if shown != "" {
+		s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", shown, s.target.OrgName, s.target.SpaceName, s.target.User)
+		s.ui.Say("")
+		path, err := s.fetchArchive(c.source)
+		if err != nil {
+			return s.fail(err), true
+		}
+		c.archive = path
+	} else {
+		archivePath, err := s.resolveArchive(c)
+		if err != nil {
+			return s.fail(err), true
+		}
+		c.archive = archivePath
+		s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
+		s.ui.Say("")
+	}
+	for _, w := range c.warnings {
+		s.ui.Warn(w)
+	}
+	if c.secureParameters {
+		if err := s.prepareSecure(c); err != nil {
+			return s.fail(err), true
+		}
+	}
 	return 0, false
 }
 
@@ -47,6 +71,13 @@ func runDeploy(ctx context.Context, s *session, c *cmdline) int {
 		for _, r := range refs {
 			extIDs = append(extIDs, r.GetId())
 		}
+	}
+	if c.secureExtension != nil {
+		ref, err := s.uploadSecure(ctx, c.secureExtension)
+		if err != nil {
+			return s.fail(err)
+		}
+		extIDs = append(extIDs, ref.GetId())
 	}
 	req := &pb.StartOperationRequest{
 		Target:                 s.target.Proto(),
