@@ -62,6 +62,7 @@ class HealthCheck:
     endpoint: str | None = None
     timeout_s: int | None = None
     invocation_timeout_s: int | None = None
+    interval_s: int | None = None  # seconds between checks (`health-check-interval`)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class AppSpec:
     instances: int | None = None
     command: str | None = None
     health_check: HealthCheck | None = None
+    readiness_check: HealthCheck | None = None  # `readiness-health-check-*` (no `timeout_s`)
     env: dict[str, str] = field(default_factory=dict)  # values are strings (maps/lists as JSON)
     routes: list[Route] = field(default_factory=list)  # productive routes
     idle_routes: list[Route] = field(default_factory=list)  # temporary routes (blue-green)

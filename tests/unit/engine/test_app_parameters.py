@@ -194,7 +194,7 @@ modules:
     path: quiet/
     parameters:
       command: python3 server.py
-      memory: @MEMORY@
+      health-check-timeout: @TIMEOUT@
       restart-on-env-change: {user-provided: false, vcap-application: false}
     properties:
       VERSION: "@VERSION@"
@@ -203,17 +203,17 @@ modules:
     path: eager/
     parameters:
       command: python3 server.py
-      memory: @MEMORY@
+      health-check-timeout: @TIMEOUT@
     properties:
       VERSION: "@VERSION@"
 """
 
 
 def test_restart_on_env_change_decides_whether_an_updated_app_restarts(world: World) -> None:
-    # The same content in both versions, so only env and process settings change.
-    use(world, RESTART.replace("@MEMORY@", "64M"), ["quiet", "eager"])
+    # The same content in both versions, so only env and process settings (the health check) change.
+    use(world, RESTART.replace("@TIMEOUT@", "30"), ["quiet", "eager"])
     deploy(world, "1.0.0", scheme=PLAIN, process_type=DEPLOY)
-    use(world, RESTART.replace("@MEMORY@", "128M"), ["quiet", "eager"])
+    use(world, RESTART.replace("@TIMEOUT@", "60"), ["quiet", "eager"])
     deploy(world, "2.0.0", scheme=PLAIN, process_type=DEPLOY)
     restarts = [e for e in events(world) if e.startswith("restart@")]
     assert restarts == ["restart@eager"]
@@ -263,7 +263,50 @@ def test_an_unknown_app_feature_fails_in_one_line(world: World) -> None:
 
 
 def test_the_settings_that_take_effect_are_no_longer_warned_about(world: World) -> None:
-    use(world, KEEP + FEATURES.split("modules:\n")[1] + RESTART.split("modules:\n")[1].replace("@MEMORY@", "64M"),
+    use(world, KEEP + FEATURES.split("modules:\n")[1] + RESTART.split("modules:\n")[1].replace("@TIMEOUT@", "30"),
         ["keeper", "plain", "featured", "legacy", "quiet", "eager"])
     ctx = world.context("1.0.0")
     assert unsupported(ctx.model("live")) == []
+
+
+CHECKS = """\
+_schema-version: "3.3"
+ID: bg.sample
+version: "@VERSION@"
+modules:
+  - name: checked
+    type: python
+    path: checked/
+    parameters:
+      command: python3 server.py
+      health-check-type: http
+      health-check-http-endpoint: /health
+      health-check-interval: 7
+      readiness-health-check-type: http
+      readiness-health-check-http-endpoint: /ready
+      readiness-health-check-invocation-timeout: 3
+      readiness-health-check-interval: 9
+      apps-start-timeout: 77
+      apps-task-execution-timeout: 88
+      enable-parallel-service-bindings: true
+      lifecycle: cnb
+"""
+
+
+def test_health_check_interval_and_readiness_checks_reach_the_process(world: World) -> None:
+    use(world, CHECKS, ["checked"])
+    ctx = deploy(world, "1.0.0")
+    [process] = app_named(world, "checked-blue")["processes"]
+    assert process["health_check"] == {"type": "http", "data": {"timeout": None, "invocation_timeout": None,
+                                                                "interval": 7, "endpoint": "/health"}}
+    [record] = [p for p in world.sim.sim.store.all("processes") if p["guid"] == process["guid"]]
+    assert record["readiness_health_check"]["type"] == "http"
+    assert {k: v for k, v in record["readiness_health_check"]["data"].items() if v is not None} == {
+        "endpoint": "/ready", "invocation_timeout": 3, "interval": 9}
+    # A module's own apps-*-timeout is its timeout, as the deploy service reads it.
+    spec = ctx.model("live").app("checked")
+    assert (spec.start_timeout_s, spec.task_timeout_s) == (77, 88)
+    texts = world.messages(ctx)
+    assert 'module "checked": "enable-parallel-service-bindings" is not supported; the services are bound one ' \
+           "after another" in texts
+    assert 'module "checked": "lifecycle: cnb" is not supported; the app gets the buildpack lifecycle' in texts

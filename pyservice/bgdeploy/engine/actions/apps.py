@@ -12,7 +12,7 @@ from bgdeploy.engine.actions.create import create_or_adopt
 from bgdeploy.engine.plan import AppWork
 from bgdeploy.engine.step import StepContext
 from bgdeploy.mta import metadata
-from bgdeploy.mta.model import AppSpec
+from bgdeploy.mta.model import AppSpec, HealthCheck
 
 DIGEST_ANNOTATION = "bgdeploy/content-digest"
 
@@ -83,6 +83,18 @@ def mark_restart(ctx: StepContext, work: AppWork) -> None:
         ctx.save()
 
 
+def _check_body(check: HealthCheck) -> dict[str, Any]:
+    """A process health check (liveness or readiness) as CC takes it."""
+    data: dict[str, Any] = {}
+    if check.endpoint and check.type == "http":
+        data["endpoint"] = check.endpoint
+    for key, value in (("timeout", check.timeout_s), ("invocation_timeout", check.invocation_timeout_s),
+                       ("interval", check.interval_s)):
+        if value:
+            data[key] = value
+    return {"type": check.type, "data": data}
+
+
 def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str) -> int:
     """Scale and configure the web process; returns its instance count."""
     proc = cc_processes.web(ctx.cc, app_guid)
@@ -96,17 +108,13 @@ def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str
     patch: dict[str, Any] = {}
     if spec.command is not None and proc.command != spec.command:
         patch["command"] = spec.command
-    if spec.health_check is not None:
-        hc: dict[str, Any] = {"type": spec.health_check.type, "data": {}}
-        if spec.health_check.endpoint and spec.health_check.type == "http":
-            hc["data"]["endpoint"] = spec.health_check.endpoint
-        if spec.health_check.timeout_s:
-            hc["data"]["timeout"] = spec.health_check.timeout_s
-        if spec.health_check.invocation_timeout_s:
-            hc["data"]["invocation_timeout"] = spec.health_check.invocation_timeout_s
-        current = proc.health_check
+    for field, wanted, current in (("health_check", spec.health_check, proc.health_check),
+                                   ("readiness_health_check", spec.readiness_check, proc.readiness_check)):
+        if wanted is None:
+            continue
+        hc = _check_body(wanted)
         if current.type != hc["type"] or any(current.data.get(k) != v for k, v in hc["data"].items()):
-            patch["health_check"] = hc
+            patch[field] = hc
     # Process settings are the app's attributes (VCAP_APPLICATION): `restart-on-env-change` may say not to.
     if (patch or "memory_in_mb" in scale or "disk_in_mb" in scale) and spec.restart_on.get("vcap-application", True):
         mark_restart(ctx, work)
