@@ -2,7 +2,7 @@
 READMEs show, with the results they document asserted: cf-app-docker, keep-existing-env,
 keep-existing-routes, cf-app-features. The operator's manual steps (`cf set-env`, `cf map-route`) are run
 with the same cf CLI. The same parameters through blue-green are asserted too, under traffic for the
-routes: a kept route never loses its destination."""
+routes: a kept route never loses its destination. And `restart-on-env-change` on an update in place."""
 
 from __future__ import annotations
 
@@ -161,3 +161,45 @@ def test_keep_existing_env_through_blue_green(sim, cf, tmp_path: Path) -> None:
     assert user_provided(cf, "cf-app-keeping-env-changes-green") == {
         "managed-env-variable": "original-env-var-val", "new-env-variable": "new-env-var-val"}
     assert user_provided(cf, "cf-app-resetting-env-green") == {"managed-env-variable": "original-env-var-val"}
+
+
+RESTART_MTA = """\
+_schema-version: "3.3"
+ID: restart.demo
+version: 1.0.0
+modules:
+  - name: quiet
+    type: python
+    path: app
+    parameters:
+      command: python3 server.py
+      restart-on-env-change: {user-provided: false}
+    properties:
+      SETTING: "@SETTING@"
+  - name: eager
+    type: python
+    path: app
+    parameters:
+      command: python3 server.py
+    properties:
+      SETTING: "@SETTING@"
+"""
+
+
+def test_restart_on_env_change_decides_which_updated_app_restarts(sim, cf, tmp_path: Path) -> None:
+    src = tmp_path / "restart"
+    (src / "app").mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "sample" / "app_server.py", src / "app" / "server.py")
+    (src / "app" / "Procfile").write_text("web: python3 server.py\n")
+    (src / "mtad.yaml").write_text(RESTART_MTA.replace("@SETTING@", "one"))
+    finished(cf("deploy", str(src), "-f"))
+    (src / "mtad.yaml").write_text(RESTART_MTA.replace("@SETTING@", "two"))
+    before = len(sim.requests())
+    res = cf("deploy", str(src), "-f", "--version-rule", "ALL")
+    finished(res)
+    assert 'Restarting application "eager"...' in res.out and 'Restarting application "quiet"' not in res.out, res.out
+    guids = {a["name"]: a["guid"] for a in sim.state()["apps"]}
+    restarted = {r["path"].split("/")[3] for r in sim.requests()[before:]
+                 if r["method"] == "POST" and r["path"].endswith("/actions/restart")}
+    assert restarted == {guids["eager"]}
+    assert app_of(sim, "quiet")["environment_variables"]["SETTING"] == "two"  # set; it takes effect on a restart
