@@ -15,7 +15,7 @@ VERSION := $(shell sed -n 's/^VERSION = "\(.*\)"$$/\1/p' $(VERSION_PY))
 GO_SRC := $(shell find plugin-shim -name '*.go' -not -path '*/internal/gen/*' 2>/dev/null)
 PY_SRC := $(shell find pyservice/bgdeploy -name '*.py' -not -path '*/v1/*' 2>/dev/null)
 
-.PHONY: all build dist repo-index demo test test-go test-py test-e2e lint check-structure bench soak clean deps-debian
+.PHONY: all build dist repo-index demo test test-go test-py test-e2e lint check-structure bench soak clean deps-debian parity-doc
 
 all: build
 
@@ -79,6 +79,10 @@ $(WORK)/sample-%.mtar: tests/sample/build.py tests/sample/mtad.yaml tests/sample
 deps-debian:
 	@command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+# The flag rows of docs/official-parity.md, from the Go flag table (a Go test fails when they drift).
+parity-doc:
+	cd plugin-shim && go run ./tools/paritydoc ../docs/official-parity.md
 
 # -- checks -----------------------------------------------------------------------------------------
 check-structure: $(VENV)/.installed

@@ -19,6 +19,7 @@ CREATING_SERVICE_KEY = 'Creating service key "{key}" for service "{name}"...'
 EXISTING_SERVICE = 'Using existing service "{name}"'
 
 CREATING_APP = 'Creating application "{app}" from MTA module "{module}"...'
+CREATING_APP_FROM_DOCKER = 'Creating app "{app}" from Docker image "{image}"...'
 UPDATING_APP = 'Updating application "{app}"...'
 BINDING = 'Binding service instance "{service}" to application "{app}"...'
 UPLOADING_APP = 'Uploading application "{app}"...'

@@ -31,6 +31,7 @@ DEFAULT_CATALOG: list[dict[str, Any]] = [
     {"name": "objectstore", "description": "Object store", "tags": ["objectstore"], "plans": ["standard"]},
     {"name": "destination", "description": "Destination service", "tags": ["destination"], "plans": ["lite"]},
     {"name": "mongodb", "description": "MongoDB", "tags": ["mongodb"], "plans": ["v4.0-dev", "default"]},
+    {"name": "application-logs", "description": "Application logging", "tags": ["logging"], "plans": ["lite"]},
 ]
 
 

@@ -49,8 +49,10 @@ class Cf:
 
     def __call__(self, *args: str, timeout: float = 300, check: bool = False, cwd: Path | None = None,
                  stdin: str | None = None) -> Result:
+        # No input: an empty stdin, never the test runner's (a deploy without an MTA reads a URL from it).
+        feed = {"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}
         proc = subprocess.run([str(CF), *args], env=self.env, capture_output=True, text=True, timeout=timeout,
-                              cwd=cwd or self.home, input=stdin)
+                              cwd=cwd or self.home, **feed)
         res = Result(proc.returncode, proc.stdout, proc.stderr)
         if check and res.code != 0:
             raise AssertionError(f"cf {' '.join(args)} exited {res.code}:\n{res.text}")

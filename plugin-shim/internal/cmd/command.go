@@ -50,6 +50,12 @@ type cmdline struct {
 	source      string // MTA: an .mtar file or a directory with mtad.yaml ("" = current directory)
 	processType pb.ProcessType
 	archive     string // the absolute path of the archive to deploy
+
+	// deploy: --skip-testing-phase (no-confirm with a blue-green strategy); --require-secure-parameters.
+	skipTestingPhase, secureParameters bool
+	secureExtension                    []byte // built from the environment by prepareSecure
+	// One line per flag given that is accepted without the official effect (parity.go), shown first.
+	warnings []string
 }
 
 // flag returns what was typed for a flag the command accepts.
@@ -99,6 +105,7 @@ func (cmd *command) parse(args []string) (*cmdline, error) {
 			return nil, err
 		}
 	}
+	c.warnings = warningsFor(cmd, c)
 	return c, nil
 }
 

@@ -14,23 +14,46 @@ import (
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
-// prepareDeploy finds (or builds) the archive before the engine is needed.
+// prepareDeploy finds (or builds, or downloads) the archive before the engine is needed.
 func prepareDeploy(s *session, c *cmdline) (int, bool) {
 	if c.actionGiven() {
 		return 0, false
 	}
-	archivePath, err := s.resolveArchive(c)
-	if err != nil {
-		return s.fail(err), true
+	fromURL := false
+	if c.source == "" {
+		if u := s.urlOnStdin(); u != "" {
+			c.source, fromURL = u, true
+		}
 	}
-	c.archive = archivePath
+	shown := "from url"
+	if !fromURL {
+		archivePath, err := s.resolveArchive(c)
+		if err != nil {
+			return s.fail(err), true
+		}
+		c.archive, shown = archivePath, archivePath
+	}
 	if c.dryRun {
-		s.ui.Say("Planning the deployment of multi-target app archive %s in org %s / space %s as %s (dry run)...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
-		s.ui.Say("")
-		return 0, false
+		s.ui.Say("Planning the deployment of multi-target app archive %s in org %s / space %s as %s (dry run)...", shown, s.target.OrgName, s.target.SpaceName, s.target.User)
+	} else {
+		s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", shown, s.target.OrgName, s.target.SpaceName, s.target.User)
 	}
-	s.ui.Say("Deploying multi-target app archive %s in org %s / space %s as %s...", archivePath, s.target.OrgName, s.target.SpaceName, s.target.User)
 	s.ui.Say("")
+	if fromURL {
+		path, err := s.fetchArchive(c.source)
+		if err != nil {
+			return s.fail(err), true
+		}
+		c.archive = path
+	}
+	for _, w := range c.warnings {
+		s.ui.Warn(w)
+	}
+	if c.secureParameters {
+		if err := s.prepareSecure(c); err != nil {
+			return s.fail(err), true
+		}
+	}
 	return 0, false
 }
 
@@ -54,7 +77,8 @@ func runDeploy(ctx context.Context, s *session, c *cmdline) int {
 	return s.newFollower(c.retries).follow(ctx, op, 0)
 }
 
-// deployRequest makes the engine hold the archive and the extension descriptors, and says what to deploy.
+// deployRequest makes the engine hold the archive and the extension descriptors (with the secure
+// parameters' one, last), and says what to deploy.
 func (s *session) deployRequest(ctx context.Context, c *cmdline) (*pb.StartOperationRequest, error) {
 	archives, err := s.uploadFiles(ctx, pb.FileKind_FILE_KIND_ARCHIVE, []string{c.archive})
 	if err != nil {
@@ -69,6 +93,13 @@ func (s *session) deployRequest(ctx context.Context, c *cmdline) (*pb.StartOpera
 		for _, r := range refs {
 			extIDs = append(extIDs, r.GetId())
 		}
+	}
+	if c.secureExtension != nil {
+		ref, err := s.uploadSecure(ctx, c.secureExtension)
+		if err != nil {
+			return nil, err
+		}
+		extIDs = append(extIDs, ref.GetId())
 	}
 	return &pb.StartOperationRequest{
 		Target:                 s.target.Proto(),

@@ -6,20 +6,31 @@ import (
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 )
 
-// deployLine is the usage of deploy and bg-deploy; %s are the flags only one of them has.
-const deployLine = "MTA [-e] [-t] [--version-rule] [-u] [-f] [--retries] [--no-start] [--namespace] [--delete-services] " +
-	"[--delete-service-keys] [--keep-files] [--no-restart-subscribed-apps] [--abort-on-error] [--strategy] %s [--skip-idle-start] " +
-	"[--dependency-aware-stop-order] " +
+// deployFlags are the flags of deploy and bg-deploy in their usage lines; %s are the ones only
+// one of them has.
+const deployFlags = "[-e] [-t] [--version-rule] [-u] [-f] [--retries] [--no-start] [--namespace] " +
+	"[--apply-namespace-app-names] [--apply-namespace-service-names] [--apply-namespace-app-routes] " +
+	"[--apply-namespace-as-suffix] [--delete-services] [--delete-service-keys] [--delete-service-brokers] " +
+	"[--keep-files] [--no-restart-subscribed-apps] [--do-not-fail-on-missing-permissions] [--abort-on-error] " +
+	"[--strategy] [--skip-testing-phase] %s [--skip-idle-start] [--dependency-aware-stop-order] " +
+	"[--require-secure-parameters] [--disposable-user-provided-service] [--skip-ownership-validation] " +
 	"[-m] [-r] [--all-modules] [--all-resources] [--apps-start-timeout] [--apps-stage-timeout] [--apps-upload-timeout] " +
 	"[--apps-task-execution-timeout] [--dry-run] [--json] [--yes]"
 
-var bgDeployCommand = command{
-	name:     cmdBgDeploy,
-	helpText: "Deploy a multi-target app using blue-green deployment",
-	usage: []usageForm{
-		{line: fmt.Sprintf(deployLine, "[--no-confirm]")},
+// deployForms: an archive or directory, an action, or (as the official plugin) a URL on stdin.
+func deployForms(only string) []usageForm {
+	flags := fmt.Sprintf(deployFlags, only)
+	return []usageForm{
+		{line: "MTA " + flags},
 		{caption: "Perform action on an active deploy operation", line: "-i -a [-u] [--json]"},
-	},
+		{caption: "Deploy a multi-target app archive referenced by a remote URL", prefix: "<write MTA archive URL to STDOUT> |", line: flags},
+	}
+}
+
+var bgDeployCommand = command{
+	name:       cmdBgDeploy,
+	helpText:   "Deploy a multi-target app using blue-green deployment",
+	usage:      deployForms("[--no-confirm]"),
 	checkTyped: checkDeployTyped,
 	checkValues: func(c *cmdline) error {
 		if err := checkDeployValues(c); err != nil {
@@ -41,12 +52,9 @@ var bgDeployCommand = command{
 }
 
 var deployCommand = command{
-	name:     cmdDeploy,
-	helpText: "Deploy a new multi-target app or sync changes to an existing one",
-	usage: []usageForm{
-		{line: fmt.Sprintf(deployLine, "[--skip-testing-phase]")},
-		{caption: "Perform action on an active deploy operation", line: "-i -a [-u] [--json]"},
-	},
+	name:       cmdDeploy,
+	helpText:   "Deploy a new multi-target app or sync changes to an existing one",
+	usage:      deployForms(""),
 	checkTyped: checkDeployTyped,
 	checkValues: func(c *cmdline) error {
 		if err := checkDeployValues(c); err != nil {
@@ -64,6 +72,9 @@ var deployCommand = command{
 		}
 		c.processType = pb.ProcessType_PROCESS_TYPE_BLUE_GREEN_DEPLOY
 		o.KeepOriginalAppNames = true
+		if c.skipTestingPhase {
+			o.NoConfirm = true
+		}
 		return nil
 	},
 	prepare: prepareDeploy,

@@ -47,6 +47,9 @@ func TestParseDeployErrors(t *testing.T) {
 		{"a wrong action before a wrong value", true, []string{"-i", "1", "--retries", "z"}, "All the a i options should be specified together"},
 		{"namespace before strategy", false, []string{"a.mtar", "--strategy", "x", "--namespace", "0123456789012345678901234567890123456"}, "Invalid value for namespace. The namespace cannot be more than 36 symbols."},
 		{"no-confirm on deploy", false, []string{"a.mtar", "--no-confirm"}, "Unknown or wrong flags: --no-confirm"},
+		{"apply-namespace value", false, []string{"a.mtar", "--apply-namespace-app-names", "yes"}, "Invalid value for apply-namespace-app-names: yes. Expected true or false."},
+		{"apply-namespace empty", true, []string{"a.mtar", "--apply-namespace-as-suffix="}, "apply-namespace-as-suffix flag defined but no argument specified"},
+		{"backup-previous-version", true, []string{"a.mtar", "--backup-previous-version"}, "Unknown or wrong flags: --backup-previous-version"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

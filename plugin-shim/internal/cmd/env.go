@@ -33,7 +33,9 @@ type Env struct {
 	NewEngine func(ctx context.Context, ep engine.Endpoint, tokens engine.TokenSource) (engine.Client, error)
 	// SetupEngine creates the shim's engine venv; engine.SetupVenv unless a test replaces it.
 	SetupEngine func(ctx context.Context, stateDir, version string) error
-	Now         func() time.Time
+	// Environ lists the environment (secure parameters); os.Environ unless a test replaces it.
+	Environ func() []string
+	Now     func() time.Time
 }
 
 // session is one command run: its output, target and engine connection, and the --json summary
@@ -47,6 +49,8 @@ type session struct {
 	summary ui.Summary
 	// dryRun: stdout carries one JSON document (the plan, or the summary of a failure), no event records.
 	dryRun bool
+	// cleanups run when the command ends (a downloaded archive's temporary directory).
+	cleanups []func()
 }
 
 func newSession(env *Env, name string, jsonMode bool) *session {
@@ -102,6 +106,9 @@ func (s *session) connect(ctx context.Context, urlFlag string, setupAgreed bool)
 func (s *session) close() {
 	if s.eng != nil {
 		s.eng.Close()
+	}
+	for _, f := range s.cleanups {
+		f()
 	}
 }
 

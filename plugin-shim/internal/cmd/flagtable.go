@@ -110,6 +110,18 @@ var flagTable = []flagSpec{
 		helpIn: map[string]string{cmdUndeploy: "Specify the (optional) namespace the target mta is in",
 			cmdMta: "Namespace of the multi-target app"},
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Namespace = v.raw; return nil }},
+	{name: "apply-namespace-app-names", kind: stringFlag, placeholder: "true/false", commands: deployCmds,
+		help:   "Apply namespace to application names: (true, false)",
+		engine: applyNamespace(func(o *pb.DeployOptions) *string { return &o.ApplyNamespaceAppNames })},
+	{name: "apply-namespace-service-names", kind: stringFlag, placeholder: "true/false", commands: deployCmds,
+		help:   "Apply namespace to service names: (true, false)",
+		engine: applyNamespace(func(o *pb.DeployOptions) *string { return &o.ApplyNamespaceServiceNames })},
+	{name: "apply-namespace-app-routes", kind: stringFlag, placeholder: "true/false", commands: deployCmds,
+		help:   "Apply namespace to application routes: (true, false)",
+		engine: applyNamespace(func(o *pb.DeployOptions) *string { return &o.ApplyNamespaceAppRoutes })},
+	{name: "apply-namespace-as-suffix", kind: stringFlag, placeholder: "true/false", commands: deployCmds,
+		help:   "Apply namespace as a suffix rather than a prefix: (true, false)",
+		engine: applyNamespace(func(o *pb.DeployOptions) *string { return &o.ApplyNamespaceAsSuffix })},
 	{name: "strategy", kind: stringFlag, placeholder: "STRATEGY", def: "default", commands: deployCmds,
 		help:   "Specify the deployment strategy when updating an mta (default, blue-green, incremental-blue-green)",
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Strategy = v.raw; return nil }},
@@ -134,15 +146,28 @@ var flagTable = []flagSpec{
 		help:   "Do not restart subscribed apps, updated during the deployment",
 		helpIn: map[string]string{cmdUndeploy: "Do not restart subscribed apps, updated during the undeployment"},
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.NoRestartSubscribedApps = v.on; return nil }},
+	{name: "delete-service-brokers", kind: boolFlag, commands: operationCmds,
+		help:   "Delete discontinued service brokers",
+		helpIn: map[string]string{cmdUndeploy: "Delete service brokers"}},
+	{name: "do-not-fail-on-missing-permissions", kind: boolFlag, commands: operationCmds,
+		help: "Do not fail on missing permissions for admin operations"},
+	{name: "skip-ownership-validation", kind: boolFlag, commands: deployCmds,
+		help: "Skip the check that existing apps and services belong to this MTA"},
+	{name: "require-secure-parameters", kind: boolFlag, commands: deployCmds,
+		help: "(EXPERIMENTAL) Pass secrets to the deploy service in a secure way",
+		shim: func(c *cmdline, v *flagValue) error { c.secureParameters = v.on; return nil }},
+	{name: "disposable-user-provided-service", kind: boolFlag, commands: deployCmds,
+		help: "Deploy when --require-secure-parameters flag is active for disposable UPS to be created and then deleted at the of the operation"},
 	{name: "abort-on-error", kind: boolFlag, commands: operationCmds,
 		help:   "Auto-abort the process on any errors",
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.AbortOnError = v.on; return nil }},
 	{name: "no-confirm", kind: boolFlag, commands: []string{cmdBgDeploy},
 		help:   "Do not require confirmation for deleting the previously deployed MTA apps",
 		engine: noConfirm},
-	{name: "skip-testing-phase", kind: boolFlag, commands: []string{cmdDeploy},
-		help:   "(STRATEGY: BLUE-GREEN) Do not require confirmation for deleting the previously deployed MTA app",
-		engine: noConfirm},
+	{name: "skip-testing-phase", kind: boolFlag, commands: deployCmds,
+		help: "(STRATEGY: BLUE-GREEN, INCREMENTAL-BLUE-GREEN) Do not require confirmation for deleting the previously deployed MTA app",
+		// deploy's rules turn it into no-confirm; bg-deploy reads --no-confirm only, as the official plugin does.
+		shim: func(c *cmdline, v *flagValue) error { c.skipTestingPhase = v.on; return nil }},
 	{name: "skip-idle-start", kind: boolFlag, commands: deployCmds,
 		help: "(STRATEGY: BLUE-GREEN) Directly start the new MTA version as 'live', skipping the 'idle' phase of the resources. Do not require further confirmation or testing before deleting the old version",
 		engine: func(o *pb.DeployOptions, v *flagValue) error {
@@ -196,6 +221,23 @@ func timeout(field func(*pb.DeployOptions) *int32) func(*pb.DeployOptions, *flag
 			return usagef("Invalid value for %s: %s. Value must be in the range 0 to %d.", v.typed, v.raw, maxTimeoutSeconds)
 		}
 		*field(o) = int32(n)
+		return nil
+	}
+}
+
+// applyNamespace lands an --apply-namespace-* flag ("true" or "false", as the official plugin
+// checks it) in its DeployOptions field; not given, the descriptor decides.
+func applyNamespace(field func(*pb.DeployOptions) *string) func(*pb.DeployOptions, *flagValue) error {
+	return func(o *pb.DeployOptions, v *flagValue) error {
+		switch {
+		case !v.given():
+			return nil
+		case v.raw == "":
+			return usagef("%s flag defined but no argument specified", v.typed)
+		case v.raw != "true" && v.raw != "false":
+			return usagef("Invalid value for %s: %s. Expected true or false.", v.typed, v.raw)
+		}
+		*field(o) = v.raw
 		return nil
 	}
 }

@@ -63,6 +63,7 @@ func (p *Plugin) Run(conn plugin.CliConnection, args []string) {
 		Version:     fmt.Sprintf("%d.%d.%d", p.Version.Major, p.Version.Minor, p.Version.Build),
 		NewEngine:   engine.New,
 		SetupEngine: engine.SetupVenv,
+		Environ:     os.Environ,
 		Now:         time.Now,
 	}
 	// Ctrl-C cancels the context: a watch detaches and leaves the operation running. The cf CLI

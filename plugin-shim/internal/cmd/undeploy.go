@@ -13,7 +13,7 @@ var undeployCommand = command{
 	name:     cmdUndeploy,
 	helpText: "Undeploy a multi-target app",
 	usage: []usageForm{
-		{line: "MTA_ID [-u] [-f] [--retries] [--namespace] [--delete-services] [--delete-service-keys] [--no-restart-subscribed-apps] [--abort-on-error] [--json] [--yes]"},
+		{line: "MTA_ID [-u] [-f] [--retries] [--namespace] [--delete-services] [--delete-service-keys] [--delete-service-brokers] [--no-restart-subscribed-apps] [--do-not-fail-on-missing-permissions] [--abort-on-error] [--json] [--yes]"},
 		{caption: "Perform action on an active undeploy operation", line: "-i -a [-u] [--json]"},
 	},
 	checkTyped: func(c *cmdline) error {
@@ -49,6 +49,9 @@ func prepareUndeploy(s *session, c *cmdline) (int, bool) {
 		}
 	}
 	s.ui.Say("Undeploying multi-target app %s in org %s / space %s as %s...", c.mtaID, s.target.OrgName, s.target.SpaceName, s.target.User)
+	for _, w := range c.warnings {
+		s.ui.Warn(w)
+	}
 	return 0, false
 }
 

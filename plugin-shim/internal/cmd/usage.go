@@ -13,6 +13,7 @@ import (
 // placeholder from the flag table ("[-e EXT_DESCRIPTOR[,...]]").
 type usageForm struct {
 	caption string // a line above the form ("Perform action on an active deploy operation")
+	prefix  string // shown before "cf NAME" ("<write MTA archive URL to STDOUT> |")
 	line    string
 }
 
@@ -25,6 +26,9 @@ func (cmd *command) usageText() string {
 			if form.caption != "" {
 				b.WriteString(form.caption + "\n   ")
 			}
+		}
+		if form.prefix != "" {
+			b.WriteString(form.prefix + " ")
 		}
 		b.WriteString("cf " + cmd.name)
 		for _, tok := range strings.Fields(form.line) {

@@ -36,11 +36,23 @@ class DeployOptions:
     all_resources: bool = False
     keep_original_app_names: bool = False  # deploy --strategy blue-green (idle/live names)
     dependency_aware_stop_order: bool = False  # old apps stop consumers first (`deployed-after`)
+    # --apply-namespace-app-names/-service-names/-app-routes/-as-suffix: "true", "false" or "" (not given)
+    apply_namespace_app_names: str = ""
+    apply_namespace_service_names: str = ""
+    apply_namespace_app_routes: str = ""
+    apply_namespace_as_suffix: str = ""
 
     @property
     def incremental(self) -> bool:
         """--strategy incremental-blue-green: the new app starts on 1 instance and takes over one at a time."""
         return self.strategy == INCREMENTAL
+
+    @property
+    def apply_namespace(self) -> dict[str, bool]:
+        """The apply-namespace switches given on the command line, by their descriptor names."""
+        given = {"app-names": self.apply_namespace_app_names, "service-names": self.apply_namespace_service_names,
+                 "app-routes": self.apply_namespace_app_routes, "as-suffix": self.apply_namespace_as_suffix}
+        return {k: v == "true" for k, v in given.items() if v}
 
     def plain(self) -> dict[str, Any]:
         return {k: v for k, v in to_plain(self).items() if v not in (0, "", False, [], None)}

@@ -25,6 +25,7 @@ MAX_EXTENSION_BYTES = 1 << 20
 
 
 def platform_context(op: OperationRecord, default_domain: str) -> PlatformContext:
+    flags = DeployOptions.of(op.options).apply_namespace  # the --apply-namespace-* flags given
     return PlatformContext(
         org=op.org_name,
         space=op.space_name,
@@ -32,6 +33,11 @@ def platform_context(op: OperationRecord, default_domain: str) -> PlatformContex
         default_domain=default_domain,
         api_url=op.api_endpoint,
         namespace=op.namespace,
+        apply_namespace_app_names=flags.get("app-names", True),
+        apply_namespace_service_names=flags.get("service-names", True),
+        apply_namespace_app_routes=flags.get("app-routes", True),
+        apply_namespace_as_suffix=flags.get("as-suffix", False),
+        apply_namespace_given=tuple(sorted(flags)),
         org_guid=op.org_guid,
         space_guid=op.space_guid,
         # Both phases of one operation must resolve ${timestamp} and generated values alike.

@@ -8,6 +8,7 @@ from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
 from bgdeploy.engine.steps.incremental_switch import IncrementalSwitch
+from bgdeploy.engine.steps.keep_routes import MapKeptRoutes
 from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
 from bgdeploy.engine.steps.old_app_hooks import BeforeUnmapRoutesHooks
 from bgdeploy.engine.steps.pause import AwaitConfirmation
@@ -29,6 +30,7 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     AwaitConfirmation(),  # ACTION_REQUIRED until resume
     PrepareLiveApps(),
     MapProductiveRoutes(),  # new colour joins the productive routes
+    MapKeptRoutes(),  # keep-existing-routes: and the live app's other routes
     SettleRoutes("after_map"),
     IncrementalSwitch(),  # --strategy incremental-blue-green: instances move one at a time
     BeforeUnmapRoutesHooks(),  # hooks: before-unmap-routes

@@ -14,7 +14,8 @@ USED_APP_FIELDS = frozenset({
     "module", "name", "content", "module_type", "buildpacks", "stack", "docker_image", "memory_mb", "disk_mb",
     "instances", "command", "health_check", "env", "routes", "idle_routes", "no_route", "bindings", "no_start",
     "start_timeout_s", "stage_timeout_s", "upload_timeout_s", "deployed_after", "provided_dependencies",
-    "tasks", "hooks", "task_timeout_s",
+    "tasks", "hooks", "task_timeout_s", "docker_credentials", "keep_existing_env", "keep_existing_routes",
+    "restart_on", "restart_on_env_change", "features", "readiness_check",
 })
 USED_SERVICE_FIELDS = frozenset({
     "resource", "name", "kind", "offering", "plan", "parameters", "tags", "credentials", "syslog_drain_url",
@@ -29,18 +30,8 @@ ServiceCheck = Callable[[ServiceSpec], str | None]
 WARNED_APP_FIELDS: dict[str, AppCheck] = {
     "existing_key_env": lambda a: (f'module "{a.module}": credentials of existing service keys are not put into '
                                    "the environment; ignored") if a.existing_key_env else None,
-    "keep_existing_routes": lambda a: (f'module "{a.module}": "keep-existing-routes" is not supported; routes not in '
-                                       "the descriptor are unmapped") if a.keep_existing_routes else None,
-    "restart_on_env_change": lambda a: None,  # the summary of `restart_on`, warned about there
-    "restart_on": lambda a: (f'module "{a.module}": "restart-on-env-change" is not supported; an app restarts on '
-                             "every env change") if not all(a.restart_on.values()) else None,
-    "docker_credentials": lambda a: None,  # only with docker_image, which is refused at pre-flight
-    "keep_existing_env": lambda a: (f'module "{a.module}": "keep-existing: env" is not supported; the environment '
-                                    "is set as the descriptor says") if a.keep_existing_env else None,
     "keep_existing_bindings": lambda a: (f'module "{a.module}": "keep-existing: service-bindings" is not supported; '
                                          "bindings not in the descriptor stay") if a.keep_existing_bindings else None,
-    "features": lambda a: (f'module "{a.module}": app features ({", ".join(sorted(a.features))}) are not set; '
-                           "ignored") if a.features else None,
 }
 WARNED_SERVICE_FIELDS: dict[str, ServiceCheck] = {
     "key_name": lambda s: None,  # existing-service-key: its use is warned about on the app (existing_key_env)
@@ -55,8 +46,9 @@ WARNED_SERVICE_FIELDS: dict[str, ServiceCheck] = {
 
 def refused(model: DeploymentModel) -> list[str]:
     """Settings the engine cannot honour at all: the operation is refused before it starts."""
-    return [f'module "{a.module}": docker images ("parameters.docker") are not supported yet'
-            for a in model.apps if a.docker_image]
+    return [f'module "{a.module}": "parameters.docker" has a "username" but no "password"; give the password in '
+            "an extension descriptor (-e) or as a secure parameter (--require-secure-parameters)"
+            for a in model.apps if a.docker_credentials and not a.docker_credentials.get("password")]
 
 
 def unsupported(model: DeploymentModel) -> list[str]:

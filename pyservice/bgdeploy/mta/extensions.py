@@ -2,9 +2,10 @@
 
 Chain: start at the descriptor's ID and repeatedly take the extension whose `extends` names the current ID
 (the order on the command line does not matter); an extension outside the chain or two extensions with one
-parent are errors. Merge, per parameters/properties map: maps merge recursively, scalars and lists replace,
-null clears (an error unless the key's metadata says `optional: true`). Schema 2 extensions may only fill
-values that are empty in the descriptor; schema 3 may overwrite anything not marked `overwritable: false`.
+parent are errors, but for the secure parameters' extension (`__mta.secure`), merged last. Merge, per
+parameters/properties map: maps merge recursively, scalars and lists replace, null clears (an error unless
+the key's metadata says `optional: true`). Schema 2 extensions may only fill values that are empty in the
+descriptor; schema 3 may overwrite anything not marked `overwritable: false`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from typing import Any
 from .descriptor import Descriptor, ExtensionDescriptor, Module, Params, Provides, Requires, Resource
 from .yamlload import child_path
 
+# The extension `--require-secure-parameters` makes of `__MTA___*` variables: it extends the descriptor's ID
+# next to the user's own chain and is merged last, as the deploy service does.
+SECURE_EXTENSION_ID = "__mta.secure"
+
 
 def order_chain(descriptor: Descriptor, extensions: list[ExtensionDescriptor]) -> list[ExtensionDescriptor]:
+    secure = [e for e in extensions if e.id == SECURE_EXTENSION_ID and e.extends == descriptor.id][-1:]
     by_parent: dict[str, ExtensionDescriptor] = {}
     for ext in extensions:
+        if any(ext is s for s in secure):
+            continue
         if ext.extends in by_parent:
             other = by_parent[ext.extends]
             raise ext.error(
@@ -37,7 +45,7 @@ def order_chain(descriptor: Descriptor, extensions: list[ExtensionDescriptor]) -
         ext = next(iter(by_parent.values()))
         known = ", ".join(f'"{i}"' for i in [descriptor.id, *(e.id for e in chain)])
         raise ext.error(f'extends unknown descriptor "{ext.extends}" (the chain has {known})', "extends")
-    return chain
+    return chain + secure
 
 
 def merge_extensions(descriptor: Descriptor, extensions: list[ExtensionDescriptor]) -> Descriptor:

@@ -31,6 +31,9 @@ class PlatformContext:
     # Added by mta/: True when the four apply_namespace_* values came from command-line flags, which then win
     # over the descriptor's `apply-namespace` parameters (otherwise the descriptor decides, these are defaults).
     apply_namespace_explicit: bool = False
+    # The switches ("app-names", "service-names", "app-routes", "as-suffix") given one by one on the command
+    # line (`--apply-namespace-app-names true`, ...): each wins over the descriptor, as in the deploy service.
+    apply_namespace_given: tuple[str, ...] = ()
     org_guid: str = ""  # ${org-guid}
     space_guid: str = ""  # ${space-guid}
     authorization_url: str = ""  # ${authorization-url}
@@ -59,6 +62,7 @@ class HealthCheck:
     endpoint: str | None = None
     timeout_s: int | None = None
     invocation_timeout_s: int | None = None
+    interval_s: int | None = None  # seconds between checks (`health-check-interval`)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class AppSpec:
     instances: int | None = None
     command: str | None = None
     health_check: HealthCheck | None = None
+    readiness_check: HealthCheck | None = None  # `readiness-health-check-*` (no `timeout_s`)
     env: dict[str, str] = field(default_factory=dict)  # values are strings (maps/lists as JSON)
     routes: list[Route] = field(default_factory=list)  # productive routes
     idle_routes: list[Route] = field(default_factory=list)  # temporary routes (blue-green)

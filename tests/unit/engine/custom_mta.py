@@ -14,6 +14,7 @@ from pathlib import Path
 from .world import TESTS, World
 
 APP = (TESTS / "sample" / "app_server.py").read_text()
+STAMP = (2020, 1, 1, 0, 0, 0)
 
 
 def build(path: Path, descriptor: str, modules: list[str]) -> Path:
@@ -22,9 +23,9 @@ def build(path: Path, descriptor: str, modules: list[str]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("META-INF/MANIFEST.MF", manifest)
         z.writestr("META-INF/mtad.yaml", descriptor)
-        for m in modules:
-            z.writestr(f"{m}/server.py", APP)
-            z.writestr(f"{m}/Procfile", "web: python3 server.py\n")
+        for m in modules:  # fixed timestamps: the same module content in every version has the same digest
+            z.writestr(zipfile.ZipInfo(f"{m}/server.py", STAMP), APP)
+            z.writestr(zipfile.ZipInfo(f"{m}/Procfile", STAMP), "web: python3 server.py\n")
     return path
 
 

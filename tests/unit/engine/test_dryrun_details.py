@@ -67,9 +67,9 @@ def test_an_active_operation_and_unsupported_settings_are_warnings(world: World)
     token = world.sim.bearer()
     paused = d.engine.start_operation(d.target, token, BLUE_GREEN_DEPLOY, archive_id=upload(world, one(world, "2.0.0")))
     wait_state(world, paused.id, ACTION_REQUIRED)
-    doc, _ = d.plan(one(world, "3.0.0", "      keep-existing-routes: true"))
+    doc, _ = d.plan(one(world, "3.0.0", "      enable-parallel-service-bindings: true"))
     assert any(w.startswith(f"Operation {paused.id} (ACTION_REQUIRED) is active for this MTA") for w in doc["warnings"])
-    assert any('"keep-existing-routes" is not supported' in w for w in doc["warnings"])
+    assert any('"enable-parallel-service-bindings" is not supported' in w for w in doc["warnings"])
 
 
 @pytest.mark.parametrize(("extra", "error"), [

@@ -17,16 +17,17 @@ def test_every_app_and_service_field_is_used_or_warned() -> None:
 
 
 def test_settings_without_effect_are_warned() -> None:
-    app = AppSpec(module="web", name="web", content=ContentRef("web/", True), keep_existing_env=True,
-                  features={"ssh": True}, restart_on={"vcap-application": False, "vcap-services": True,
-                                                      "user-provided": True})
+    app = AppSpec(module="web", name="web", content=ContentRef("web/", True), keep_existing_bindings=True)
     svc = ServiceSpec(resource="db", name="db", kind="managed", skip_updates=["plan"])
     model = DeploymentModel("m", "1", "3", "", [app], [svc], [["web"]], [["db"]])
     texts = support.unsupported(model)
-    assert any('"keep-existing: env"' in t for t in texts)
-    assert any("app features (ssh)" in t for t in texts)
-    assert any('"restart-on-env-change"' in t for t in texts)
+    assert any('"keep-existing: service-bindings"' in t for t in texts)
     assert any('"skip-service-updates" for only some aspects (plan)' in t for t in texts)
+    # These take effect now (tests/unit/engine/test_app_parameters.py): no warning.
+    acting = AppSpec(module="web", name="web", content=None, docker_image="i", keep_existing_env=True,
+                     keep_existing_routes=True, features={"ssh": True},
+                     restart_on={"vcap-application": False, "vcap-services": True, "user-provided": False})
+    assert support.unsupported(DeploymentModel("m", "1", "3", "", [acting], [], [["web"]], [])) == []
     plain = DeploymentModel("m", "1", "3", "", [AppSpec(module="web", name="web", content=None)],
                             [ServiceSpec(resource="db", name="db", kind="managed")], [["web"]], [["db"]])
     assert support.unsupported(plain) == []

@@ -136,6 +136,8 @@ def strategy_for(hint: Any) -> st.SearchStrategy[Any]:
     if origin is list:
         return st.lists(strategy_for(args[0]), max_size=1 if dataclasses.is_dataclass(args[0]) else 2)
     if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return st.lists(strategy_for(args[0]), max_size=2).map(tuple)
         return st.tuples(*(strategy_for(a) for a in args))
     if origin is dict:
         return st.dictionaries(st.text(max_size=5), strategy_for(args[1]), max_size=2)

@@ -16,7 +16,7 @@ from bgdeploy.engine.actions.create import create_or_adopt
 from bgdeploy.engine.plan import AppWork
 from bgdeploy.engine.step import StepContext
 from bgdeploy.mta import metadata
-from bgdeploy.mta.model import AppSpec
+from bgdeploy.mta.model import AppSpec, HealthCheck
 
 DIGEST_ANNOTATION = "bgdeploy/content-digest"
 
@@ -35,6 +35,9 @@ def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: d
     app = cc_apps.find(cc, space, name)
     if app is None:
         ctx.log.info(msg.CREATING_APP.format(app=name, module=spec.module), app=name, module=spec.module)
+        if spec.docker_image:
+            ctx.log.info(msg.CREATING_APP_FROM_DOCKER.format(app=name, image=spec.docker_image), app=name,
+                         module=spec.module)
         app = create_or_adopt(lambda: cc_apps.find(cc, space, name),
                               lambda: cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=meta))
         work.guid, work.name = app.guid, name
@@ -43,7 +46,8 @@ def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: d
     work.guid, work.name = app.guid, name
     if metadata_differs(app, meta) or lifecycle_differs(app, lifecycle):
         app = cc_apps.update(cc, app.guid, lifecycle=lifecycle, metadata=meta)
-    apply_env(ctx, work, app.guid, env)
+    apply_env(ctx, work, app.guid, env, keep_others=spec.keep_existing_env,
+              restart=spec.restart_on.get("user-provided", True))
     return app
 
 
@@ -68,22 +72,39 @@ def lifecycle_differs(app: App, lifecycle: dict[str, Any]) -> bool:
         "stack" in want and have.get("stack") != want["stack"])
 
 
-def env_patch(current: dict[str, str], desired: dict[str, str]) -> dict[str, str | None]:
-    """The PATCH that makes the user env `desired` (None removes a variable); empty when it is already."""
+def env_patch(current: dict[str, str], desired: dict[str, str], *, keep_others: bool = False
+              ) -> dict[str, str | None]:
+    """The PATCH that makes the user env `desired` (None removes a variable; with `keep_others`, as for
+    `keep-existing: env`, variables the descriptor does not name stay); empty when it is already."""
     patch: dict[str, str | None] = {k: v for k, v in desired.items() if current.get(k) != v}
-    patch.update({k: None for k in current if k not in desired})
+    if not keep_others:
+        patch.update({k: None for k in current if k not in desired})
     return patch
 
 
 @dataclass(frozen=True)
 class ProcessChanges:
     scale: dict[str, Any]  # body of the scale action (instances, memory_in_mb, disk_in_mb)
-    patch: dict[str, Any]  # body of the process update (command, health_check)
+    patch: dict[str, Any]  # body of the process update (command, health checks)
+    restart_on_settings: bool = True  # `restart-on-env-change: {vcap-application: false}` says no
 
     @property
     def restart(self) -> bool:
-        """Instances pick up memory, disk, command and health check only when they restart."""
-        return bool(self.patch) or "memory_in_mb" in self.scale or "disk_in_mb" in self.scale
+        """Instances pick up memory, disk, command and health checks only when they restart."""
+        changed = bool(self.patch) or "memory_in_mb" in self.scale or "disk_in_mb" in self.scale
+        return changed and self.restart_on_settings
+
+
+def check_body(check: HealthCheck) -> dict[str, Any]:
+    """A process health check (liveness or readiness) as CC takes it."""
+    data: dict[str, Any] = {}
+    if check.endpoint and check.type == "http":
+        data["endpoint"] = check.endpoint
+    for key, value in (("timeout", check.timeout_s), ("invocation_timeout", check.invocation_timeout_s),
+                       ("interval", check.interval_s)):
+        if value:
+            data[key] = value
+    return {"type": check.type, "data": data}
 
 
 def process_changes(proc: Process, spec: AppSpec) -> ProcessChanges:
@@ -98,29 +119,29 @@ def process_changes(proc: Process, spec: AppSpec) -> ProcessChanges:
     patch: dict[str, Any] = {}
     if spec.command is not None and proc.command != spec.command:
         patch["command"] = spec.command
-    if spec.health_check is not None:
-        hc: dict[str, Any] = {"type": spec.health_check.type, "data": {}}
-        if spec.health_check.endpoint and spec.health_check.type == "http":
-            hc["data"]["endpoint"] = spec.health_check.endpoint
-        if spec.health_check.timeout_s:
-            hc["data"]["timeout"] = spec.health_check.timeout_s
-        if spec.health_check.invocation_timeout_s:
-            hc["data"]["invocation_timeout"] = spec.health_check.invocation_timeout_s
-        current = proc.health_check
+    for field, wanted, current in (("health_check", spec.health_check, proc.health_check),
+                                   ("readiness_health_check", spec.readiness_check, proc.readiness_check)):
+        if wanted is None:
+            continue
+        hc = check_body(wanted)
         if current.type != hc["type"] or any(current.data.get(k) != v for k, v in hc["data"].items()):
-            patch["health_check"] = hc
-    return ProcessChanges(scale, patch)
+            patch[field] = hc
+    # Process settings are the app's attributes (VCAP_APPLICATION): `restart-on-env-change` may say not to.
+    return ProcessChanges(scale, patch, spec.restart_on.get("vcap-application", True))
 
 
 # -- writes ---------------------------------------------------------------------------------------------
 
 
-def apply_env(ctx: StepContext, work: AppWork, app_guid: str, desired: dict[str, str]) -> bool:
-    """Make the app's user env exactly `desired`; a change means the instances must restart."""
-    patch = env_patch(cc_apps.env(ctx.cc, app_guid), desired)
+def apply_env(ctx: StepContext, work: AppWork, app_guid: str, desired: dict[str, str], *,
+              keep_others: bool = False, restart: bool = True) -> bool:
+    """Make the app's user env `desired`; a change means the instances must restart, unless
+    `restart-on-env-change: {user-provided: false}` (`restart=False`)."""
+    patch = env_patch(cc_apps.env(ctx.cc, app_guid), desired, keep_others=keep_others)
     if not patch:
         return False
-    mark_restart(ctx, work)
+    if restart:
+        mark_restart(ctx, work)
     cc_apps.patch_env(ctx.cc, app_guid, patch)
     return True
 

@@ -48,7 +48,8 @@ def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: st
             raise no_such_service(spec, binding)
         ctx.log.info(msg.BINDING.format(service=binding.service_name, app=app_name), app=app_name,
                      module=spec.module)
-        mark_restart(ctx, work)
+        if spec.restart_on.get("vcap-services", True):  # `restart-on-env-change`
+            mark_restart(ctx, work)
 
         def find(guid: str = guid) -> str | None:
             return "" if any(b.instance_guid == guid for b in cc_bindings.for_app(ctx.cc, app_guid)) else None

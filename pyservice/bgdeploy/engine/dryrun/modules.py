@@ -100,7 +100,7 @@ def _changes(ctx: StepContext, spec: AppSpec, app: App, *, fresh: bool) -> tuple
     A fresh app (created by the deploy) gets CC's single instance when the module names no count."""
     cc, changes = ctx.cc, ModuleChanges()
     current = cc_apps.env(cc, app.guid)
-    patch = env_patch(current, spec.env)
+    patch = env_patch(current, spec.env, keep_others=spec.keep_existing_env)
     if patch:
         changes.env = EnvChange(added=sorted(k for k, v in patch.items() if v is not None and k not in current),
                                 changed=sorted(k for k, v in patch.items() if v is not None and k in current),
@@ -132,8 +132,11 @@ def _changes(ctx: StepContext, spec: AppSpec, app: App, *, fresh: bool) -> tuple
     state = "STARTED" if starts else ("STOPPED" if fresh else app.state)
     if state != app.state:
         changes.state = FromTo(app.state, state)
+    # As the deploy decides it (restart-on-env-change may turn some of these off).
     restart = starts and app.state == "STARTED" and bool(
-        patch or process.restart or (changes.bindings and changes.bindings.bind) or changes.bits)
+        (patch and spec.restart_on.get("user-provided", True)) or process.restart
+        or (changes.bindings and changes.bindings.bind and spec.restart_on.get("vcap-services", True))
+        or changes.bits)
     return changes, restart
 
 

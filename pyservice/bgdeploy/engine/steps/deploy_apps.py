@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from bgdeploy import messages as msg
 from bgdeploy.engine import incremental
-from bgdeploy.engine.actions import bits, jobs, running
+from bgdeploy.engine.actions import bits, docker, jobs, running
 from bgdeploy.engine.actions.apps import ensure_app, ensure_process
 from bgdeploy.engine.actions.bindings import ensure_bindings
+from bgdeploy.engine.actions.features import ensure_features
 from bgdeploy.engine.actions.hooks import run_hooks, run_tasks, stop_with_hooks
+from bgdeploy.engine.actions.kept import desired_env
 from bgdeploy.engine.actions.routes import map_routes
 from bgdeploy.engine.concurrency import advance_together
 from bgdeploy.engine.hook_moments import deploy_moments
@@ -82,10 +84,11 @@ class DeployOne(Staged):
     def stage_app(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
         name = ctx.plan.new_app_name(spec)
-        app = ensure_app(ctx, work, spec, name, spec.env)
+        app = ensure_app(ctx, work, spec, name, desired_env(ctx, spec, spec.env))
         work.app_state = app.state
         work.deployed_digest = app.annotations.get(bits.DIGEST_ANNOTATION, "")
         ensure_process(ctx, work, incremental.first_scale(ctx.options, ctx.plan, spec), app.guid)
+        ensure_features(ctx, work, spec, app.guid)
         ensure_bindings(ctx, work, spec, app.guid, name)
         self.go("bindings")
 
@@ -100,6 +103,11 @@ class DeployOne(Staged):
 
     def stage_bits(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
+        if spec.docker_image:  # a package of the image, never bits from the archive
+            work.digest = docker.digest(spec)
+            docker.ensure_package(ctx, work, spec)
+            self.go("package")
+            return
         with bits.temp_file(ctx) as tmp:
             work.digest = bits.write_bits(ctx, spec, tmp)
             if bits.runs_these_bits(ctx, work.guid, work.deployed_digest, work.digest):
@@ -145,7 +153,9 @@ class DeployOne(Staged):
             self.work.started = True
             self.ctx.save()
 
-        map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True,
+        # The temporary routes only, in the idle phase; else keep-existing-routes keeps what is mapped.
+        keep = self.spec.keep_existing_routes and self.phase == "live"
+        map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=not keep,
                    before_change=routers_must_learn)
         self.go("start")
 

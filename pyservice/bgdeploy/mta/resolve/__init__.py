@@ -12,6 +12,7 @@ resolve() below runs the passes in the deploy service's order; each module holds
     apps.py             AppSpecs from the modules' values (env, bindings, health check, timeouts, ...)
     tasks.py            the `tasks` parameter and the schema 3 `hooks` (their tasks, phases, timeout)
     module_warnings.py  what is knowingly not done for a module
+    ignored.py          parameters the deploy service lists that nothing here acts on (warnings)
     order.py            deploy order / parallel waves of apps, processing batches of services
 
 The live pass always runs; the blue-green idle phase runs a second, idle pass in which `${default-host}`,
@@ -28,6 +29,7 @@ from ..model import DeploymentModel, Phase, PlatformContext
 from ..units import boolean
 from .apps import APP_ATTRIBUTES, build_apps
 from .checks import check_read_only, check_types
+from .ignored import ignored_warnings
 from .inputs import ArchiveFiles, select
 from .namespace import NamespaceSettings
 from .order import deploy_waves, service_batches
@@ -71,7 +73,7 @@ def resolve(
         services=services,
         waves=waves,
         service_batches=service_batches(d, services),
-        warnings=[*type_warnings, *service_warnings, *app_warnings],
+        warnings=[*type_warnings, *service_warnings, *app_warnings, *ignored_warnings(d, selection)],
         skipped_modules=skipped,
         parallel=parallel,
         descriptor_modules=[m.name for m in d.modules],

@@ -101,14 +101,19 @@ def build_app(
     command = params.get("command")
     app.command = None if command is None else str(command)
     app.health_check = health_check(d, params, where)
+    app.readiness_check = health_check(d, params, where, "readiness-health-check")
     app.no_route = convert("no-route", boolean) is True
     app.routes = list(live.live_routes)
     app.idle_routes = list(values.idle_routes)
     app.no_start = convert("no-start", boolean)
-    # A module's own timeout wins over the descriptor-wide `apps-*-timeout`.
-    app.start_timeout_s = convert("start-timeout", integer) or _int_or_none(globals_.get("apps-start-timeout"))
-    app.stage_timeout_s = convert("stage-timeout", integer) or _int_or_none(globals_.get("apps-stage-timeout"))
-    app.upload_timeout_s = convert("upload-timeout", integer) or _int_or_none(globals_.get("apps-upload-timeout"))
+    # A module's own timeout (`start-timeout`, or `apps-start-timeout` on the module) wins over the
+    # descriptor-wide `apps-*-timeout`.
+    app.start_timeout_s = (convert("start-timeout", integer) or convert("apps-start-timeout", integer)
+                           or _int_or_none(globals_.get("apps-start-timeout")))
+    app.stage_timeout_s = (convert("stage-timeout", integer) or convert("apps-stage-timeout", integer)
+                           or _int_or_none(globals_.get("apps-stage-timeout")))
+    app.upload_timeout_s = (convert("upload-timeout", integer) or convert("apps-upload-timeout", integer)
+                            or _int_or_none(globals_.get("apps-upload-timeout")))
     app.deployed_after = m.deployed_after
     app.provided_dependencies = [p.name for p in m.provides]
     keep = params.get("keep-existing") if isinstance(params.get("keep-existing"), dict) else {}
@@ -132,26 +137,34 @@ def build_app(
     return app
 
 
-def health_check(d: Descriptor, params: Params, where: str) -> HealthCheck | None:
-    kind = params.get("health-check-type")
-    endpoint = params.get("health-check-http-endpoint")
-    timeout = params.get("health-check-timeout")
-    invocation = params.get("health-check-invocation-timeout")
-    if kind is None and endpoint is None and timeout is None and invocation is None:
+def health_check(d: Descriptor, params: Params, where: str, prefix: str = "health-check") -> HealthCheck | None:
+    """The liveness check (`health-check-*`), or with prefix `readiness-health-check` the readiness one
+    (which has no `timeout`; an unset type is `process`, as on Cloud Foundry)."""
+    readiness = prefix != "health-check"
+    kind = params.get(f"{prefix}-type")
+    endpoint = params.get(f"{prefix}-http-endpoint")
+    timeout = None if readiness else params.get(f"{prefix}-timeout")
+    invocation = params.get(f"{prefix}-invocation-timeout")
+    interval = params.get(f"{prefix}-interval")
+    if kind is None and endpoint is None and timeout is None and invocation is None and interval is None:
         return None
     if kind is None:
-        kind = "http" if endpoint is not None else "port"
+        kind = "http" if endpoint is not None else "process" if readiness else "port"
     if kind not in ("port", "process", "http"):
-        raise d.error('must be "port", "process" or "http"', child_path(where, "health-check-type"))
-    try:
-        return HealthCheck(
-            type=kind,
-            endpoint=(str(endpoint) if endpoint is not None else "/") if kind == "http" else None,
-            timeout_s=integer(timeout),
-            invocation_timeout_s=integer(invocation),
-        )
-    except ValueError as exc:
-        raise d.error(str(exc), child_path(where, "health-check-timeout")) from None
+        raise d.error('must be "port", "process" or "http"', child_path(where, f"{prefix}-type"))
+    values = {}
+    for key in ("timeout", "invocation-timeout", "interval"):
+        try:
+            values[key] = integer(params.get(f"{prefix}-{key}"))
+        except ValueError as exc:
+            raise d.error(str(exc), child_path(where, f"{prefix}-{key}")) from None
+    return HealthCheck(
+        type=kind,
+        endpoint=(str(endpoint) if endpoint is not None else "/") if kind == "http" else None,
+        timeout_s=None if readiness else values["timeout"],
+        invocation_timeout_s=values["invocation-timeout"],
+        interval_s=values["interval"],
+    )
 
 
 def app_env(m: Module, values: ModuleValues) -> dict[str, str]:

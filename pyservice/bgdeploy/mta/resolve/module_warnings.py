@@ -19,4 +19,12 @@ def module_warnings(m: Module, params: Params) -> list[str]:
     for key in ("tcp", "tcps"):
         if params.get(key):
             found.append(f'module "{m.name}": TCP routes ("{key}") are not supported; ignored')
+    if "enable-parallel-service-bindings" in m.parameters and boolean(params.get("enable-parallel-service-bindings")):
+        found.append(f'module "{m.name}": "enable-parallel-service-bindings" is not supported; the services are bound '
+                     "one after another")
+    lifecycle = params.get("lifecycle") if "lifecycle" in m.parameters else None
+    expected = "docker" if params.get("docker") is not None else "buildpack"
+    if lifecycle is not None and lifecycle != expected:
+        found.append(f'module "{m.name}": "lifecycle: {lifecycle}" is not supported; the app gets the {expected} '
+                     "lifecycle")
     return found

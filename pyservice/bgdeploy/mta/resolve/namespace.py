@@ -1,8 +1,9 @@
 """`apply-namespace`: which names and routes get the `--namespace`, and who decides.
 
-Command-line flags (`apply_namespace_explicit`) win; else a module's or resource's own `apply-namespace`
-parameter; else the descriptor-wide `apply-namespace` (a boolean or a map of app-names / service-names /
-app-routes / as-suffix); else the PlatformContext defaults.
+Command-line flags (all with `apply_namespace_explicit`, or each switch named in `apply_namespace_given`)
+win; else a module's or resource's own `apply-namespace` parameter; else the descriptor-wide
+`apply-namespace` (a boolean or a map of app-names / service-names / app-routes / as-suffix); else the
+PlatformContext defaults.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class NamespaceSettings:
             "app-routes": self.ctx.apply_namespace_app_routes,
             "as-suffix": self.ctx.apply_namespace_as_suffix,
         }[key]
-        if self.ctx.apply_namespace_explicit:
+        if self.ctx.apply_namespace_explicit or key in self.ctx.apply_namespace_given:
             return ctx_value
         if local is not None:
             return local

@@ -65,8 +65,9 @@ def _task(d: Descriptor, entry: dict[str, Any], name: str, where: str) -> TaskSp
 
 
 def task_timeout(d: Descriptor, params: Params, globals_: Params, where: str) -> int | None:
-    """`task-execution-timeout` of the module, else the descriptor-wide `apps-task-execution-timeout`."""
+    """`task-execution-timeout` (or `apps-task-execution-timeout`) of the module, else the descriptor-wide one."""
     for source, key, path in ((params, "task-execution-timeout", child_path(where, "task-execution-timeout")),
+                              (params, "apps-task-execution-timeout", child_path(where, "apps-task-execution-timeout")),
                               (globals_, "apps-task-execution-timeout", "parameters.apps-task-execution-timeout")):
         try:
             value = integer(source.get(key))

@@ -1,0 +1,47 @@
+"""`keep-existing-routes`: the routes mapped to the live app today (productive routes the descriptor does
+not name, such as one per tenant) join the new app right after its productive routes, before the old app
+leaves them, so they never lose a destination."""
+
+from __future__ import annotations
+
+from bgdeploy import messages as msg
+from bgdeploy.cc import apps as cc_apps
+from bgdeploy.cc import routes as cc_routes
+from bgdeploy.engine.actions.kept import live_routes
+from bgdeploy.engine.concurrency import map_all
+from bgdeploy.engine.step import DONE, Step, StepContext, StepResult
+
+
+class MapKeptRoutes(Step):
+    name = "map-kept-routes"
+    error_message = "Error mapping the kept routes to the new applications"
+    phase = "AFTER_RESUME"
+
+    def run(self, ctx: StepContext) -> StepResult:
+        if not ctx.plan.live_version:
+            return DONE
+        todo: list[tuple[str, str, str, str]] = []  # (route guid, url, app guid, app name)
+        for spec in ctx.model("live").apps:
+            kept = live_routes(ctx, spec)
+            if not kept:
+                continue
+            name = ctx.plan.new_app_name(spec)
+            app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
+            if app is None:
+                continue
+            mapped = {r.url for r in cc_routes.for_app(ctx.cc, app.guid)}
+            temporary = {r.url for r in spec.idle_routes} - {r.url for r in spec.routes}
+            todo.extend((r.guid, r.url, app.guid, name) for r in kept if r.url not in mapped | temporary)
+
+        def add(item: tuple[str, str, str, str]) -> None:
+            route_guid, url, app_guid, name = item
+            ctx.log.info(msg.MAPPING_ROUTE.format(route=url, app=name), app=name, route=url)
+            cc_routes.add_destination(ctx.cc, route_guid, app_guid)
+
+        if todo:
+            # Saved before the writes, so a crash right after them cannot skip the routers' wait on retry.
+            ctx.plan.settle["after_map"] = max(ctx.plan.settle.get("after_map", 0.0),
+                                               ctx.now() + ctx.settings.route_settle_s)
+            ctx.save()
+        map_all(add, todo, ctx.settings.max_parallel_apps)
+        return DONE
