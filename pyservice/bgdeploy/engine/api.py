@@ -26,6 +26,7 @@ from bgdeploy.engine.operations import (
     ERROR,
     FINAL_STATES,
     RESUME,
+    ROLLBACK_MTA,
     RUNNING,
     UNDEPLOY,
     Target,
@@ -34,8 +35,10 @@ from bgdeploy.engine.options import DeployOptions
 from bgdeploy.engine.plan import COLORS, IDLE_LIVE, PLAIN, DeploymentPlan
 from bgdeploy.engine.preflight import resolve_operation
 from bgdeploy.engine.processes import PROCESSES
+from bgdeploy.engine.rollback import resolve_rollback
 from bgdeploy.engine.runner import run_steps
 from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.engine.smoke_box import SmokeBox, SmokeOutcome
 from bgdeploy.engine.step import History, StepContext
 from bgdeploy.engine.tokens import TokenSource
 from bgdeploy.engine.workers import Workers
@@ -58,6 +61,7 @@ class Engine:
         self.workers = Workers()
         self._lock = threading.RLock()
         self._tokens: dict[str, TokenSource] = {}
+        self._smoke: dict[str, SmokeBox] = {}  # where the shims' smoke-test reports arrive
         self._live: dict[str, StepContext] = {}  # operations whose runner is running
         self._abort_flags: dict[str, threading.Event] = {}  # set by an abort; every CC request checks it
 
@@ -80,6 +84,18 @@ class Engine:
                 self._tokens[op_id] = TokenSource(msg.TOKEN_EXPIRED.format(id=op_id), self.settings.token_wait_s)
             return self._tokens[op_id]
 
+    def smoke_box(self, op_id: str) -> SmokeBox:
+        with self._lock:
+            return self._smoke.setdefault(op_id, SmokeBox())
+
+    def report_smoke_tests(self, op_id: str, target: Target, attempt: int,
+                           outcomes: list[SmokeOutcome]) -> OperationRecord:
+        op = self.get(op_id, target)
+        if not self.smoke_box(op_id).report(attempt, outcomes):
+            raise InvalidActionError(f"Operation {op_id} is not waiting for the smoke tests of attempt {attempt}")
+        self.bus.notify(op_id)
+        return op
+
     # -- starting ---------------------------------------------------------------------------------
 
     def start_operation(self, target: Target, token: str, process_type: str, *, archive_id: str = "",
@@ -95,10 +111,12 @@ class Engine:
         )
         plan = DeploymentPlan(scheme=_scheme(process_type, options))
         models: dict[str, DeploymentModel] = {}
-        if process_type != UNDEPLOY:
-            plan.default_domain, models = resolve_operation(self.store, op, target, token, self.cc_factory)
-        elif not mta_id:
+        if process_type in (UNDEPLOY, ROLLBACK_MTA) and not mta_id:
             raise ContentError("No MTA ID given")
+        if process_type == ROLLBACK_MTA:
+            models = resolve_rollback(op, target, token, self.cc_factory)
+        elif process_type != UNDEPLOY:
+            plan.default_domain, models = resolve_operation(self.store, op, target, token, self.cc_factory)
         op.data = plan.plain()
         plain_models = {phase: to_plain(m) for phase, m in models.items()}
         holder = self.store.insert_if_unlocked(op, plain_models)
@@ -186,7 +204,8 @@ class Engine:
             log=ProgressLog(self.bus, op.id), clock=self.clock, settings=self.settings,
             archive_path=archive.path if archive else "", aborted=aborted, persist=self.store.save_operation,
             history=History(lambda: self.store.list_operations(op.space_guid, mta_id=op.mta_id,
-                                                               states=FINAL_STATES)))
+                                                               states=FINAL_STATES)),
+            smoke=self.smoke_box(op.id))
 
     def _run(self, op_id: str, aborted: threading.Event) -> None:
         op = self.store.get_operation(op_id)
@@ -201,6 +220,7 @@ class Engine:
                 self._abort_after_failure(ctx)
         finally:
             ctx.cc.close()
+            self.smoke_box(op_id).withdraw()  # a stopped runner waits for no report
             with self._lock:
                 self._live.pop(op_id, None)
             self.bus.notify(op_id)

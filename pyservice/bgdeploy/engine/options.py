@@ -36,6 +36,10 @@ class DeployOptions:
     all_resources: bool = False
     keep_original_app_names: bool = False  # deploy --strategy blue-green (idle/live names)
     dependency_aware_stop_order: bool = False  # old apps stop consumers first (`deployed-after`)
+    smoke_tests: int = 0  # how many --smoke-test commands the shim runs before the pause (the shim keeps them)
+    smoke_test_timeout_s: int = 0  # each one's limit (0: the default)
+    backup_previous_version: bool = False  # on resume the old apps are kept (stopped, unmapped) for rollback-mta
+    backup_ttl_s: int = 0  # how long they count as a rollback target (0: the default)
 
     @property
     def incremental(self) -> bool:

@@ -14,7 +14,7 @@ USED_APP_FIELDS = frozenset({
     "module", "name", "content", "module_type", "buildpacks", "stack", "docker_image", "memory_mb", "disk_mb",
     "instances", "command", "health_check", "env", "routes", "idle_routes", "no_route", "bindings", "no_start",
     "start_timeout_s", "stage_timeout_s", "upload_timeout_s", "deployed_after", "provided_dependencies",
-    "tasks", "hooks", "task_timeout_s",
+    "tasks", "hooks", "task_timeout_s", "smoke_tests",
 })
 USED_SERVICE_FIELDS = frozenset({
     "resource", "name", "kind", "offering", "plan", "parameters", "tags", "credentials", "syslog_drain_url",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bgdeploy import messages as msg
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc.models import App
-from bgdeploy.engine import colors, observe
+from bgdeploy.engine import backup, colors, observe
 from bgdeploy.engine.actions.removal import advance_removal, removal_of
 from bgdeploy.engine.plan import COLORS, IDLE_LIVE, IDLE_SUFFIX, LIVE_SUFFIX, DeployedApp
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -23,7 +23,7 @@ class DetectDeployedMta(Step):
     error_message = "Error detecting the deployed MTA"
 
     def run(self, ctx: StepContext) -> StepResult:
-        found = observe.mta_apps(ctx)
+        found = [a for a in observe.mta_apps(ctx) if not backup.is_kept(a)]  # kept ones: backup-replace
         model = ctx.model("live")
         if not found:
             ctx.log.info(msg.NO_DEPLOYED_MTA)
@@ -91,9 +91,13 @@ class DetectDeployedMta(Step):
         return DONE
 
 
+# Operations that move the productive routes to their idle colour: a rollback does it too (to the kept one).
+SWITCHING = ("BLUE_GREEN_DEPLOY", "ROLLBACK_MTA")
+
+
 def _last_run(ctx: StepContext) -> OperationRecord | None:
     for op in ctx.history.previous():
-        if (op.id != ctx.op.id and op.process_type == "BLUE_GREEN_DEPLOY" and op.idle_color in colors.SUFFIXES
+        if (op.id != ctx.op.id and op.process_type in SWITCHING and op.idle_color in colors.SUFFIXES
                 and op.namespace == ctx.op.namespace):
             return op
     return None
