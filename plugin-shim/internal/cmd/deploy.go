@@ -60,7 +60,15 @@ func runDeploy(ctx context.Context, s *session, c *cmdline) int {
 	if !ok {
 		return code
 	}
-	return s.newFollower(c.retries).follow(ctx, op, 0)
+	f := s.newFollower(c.retries)
+	if len(c.smokeTests) > 0 {
+		dir, _ := os.Getwd()
+		f.tests = &smokeTests{OperationID: op.GetId(), Commands: c.smokeTests, Dir: dir}
+		if err := saveSmokeTests(*f.tests); err != nil {
+			s.ui.Warn("Could not save the smoke-test commands for later retries: " + err.Error())
+		}
+	}
+	return f.follow(ctx, op, 0)
 }
 
 // resolveArchive returns the absolute path of the archive to deploy, building one when the

@@ -109,7 +109,7 @@ func TestUsageShowsPlaceholders(t *testing.T) {
 var deployFlagSamples = map[string]string{
 	"t": "5", "apps-start-timeout": "5", "apps-stage-timeout": "5", "apps-upload-timeout": "5",
 	"apps-task-execution-timeout": "5", "version-rule": "ALL", "namespace": "ns", "strategy": "incremental-blue-green",
-	"m": "mod", "r": "res",
+	"m": "mod", "r": "res", "smoke-test-timeout": "5m", "backup-ttl": "7d",
 }
 
 func TestEveryDeployFlagReachesDeployOptions(t *testing.T) {

@@ -53,7 +53,7 @@ func TestOlderRevisionIsOutdatedAndNamesItsVersion(t *testing.T) {
 	requiredRevision = pb.Revision_REVISION_ENGINE_CONTROL + 1
 	defer func(d time.Duration) { stopTimeout = d }(stopTimeout)
 	stopTimeout = 200 * time.Millisecond // the in-process fake does not exit when asked to
-	_, _, err := connectTo(t, &fd.Deployer{Version: "0.1.0"})
+	_, _, err := connectTo(t, &fd.Deployer{Version: "0.1.0", Revision: pb.Revision_REVISION_ENGINE_CONTROL})
 	if err == nil || !strings.Contains(err.Error(), "(version 0.1.0) is older than this plugin (version 0.2.0) needs") {
 		t.Fatalf("got %v", err)
 	}
