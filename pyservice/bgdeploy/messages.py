@@ -75,7 +75,7 @@ SMOKE_COMMANDS = 'Waiting for the cf CLI to run {count} smoke test command(s) ag
 SMOKE_PASSED = "Smoke tests passed."
 SMOKE_SKIPPED_FIRST = "No version is live yet, so the new one went straight to its productive routes: no smoke tests."
 SMOKE_SKIPPED_IDLE_START = "The new version is not started on its temporary routes (--skip-idle-start): no smoke tests."
-SMOKE_COMMAND_FAILED = 'Smoke test "{command}" failed: {why}'
+SMOKE_COMMAND_FAILED = '"{command}": {why}'
 SMOKE_NOBODY = ('No cf CLI is attached to run the smoke tests. Use "cf {command} -i {id} -a retry" to run them '
                 "(where the deploy was started: the commands stay on that machine).")
 SMOKE_NO_REPORT = "The cf CLI that runs the smoke tests did not report within {seconds} seconds"

@@ -137,7 +137,7 @@ def test_a_failed_command_fails_the_step_and_a_retry_asks_again(world: World) ->
     ctx.smoke.report(1, [SmokeOutcome("./a.sh", True), SmokeOutcome("./b.sh", False, exit_code=3, seconds=0.25)])
     with pytest.raises(ContentError) as caught:
         step.run(ctx)
-    assert str(caught.value) == 'Smoke test "./b.sh" failed: exit code 3 after 0.2 s'
+    assert str(caught.value) == '"./b.sh": exit code 3 after 0.2 s'
     assert ctx.smoke.pending() is None and not ctx.smoke.report(1, [])  # withdrawn: a late report is refused
     step.run(ctx)
     assert ctx.smoke.pending().attempt == 2  # type: ignore[union-attr]
@@ -185,7 +185,7 @@ def test_the_engine_pauses_only_after_the_shim_reported(world: World) -> None:
     engine.report_smoke_tests(v2.id, target, request.attempt, [SmokeOutcome("./a.sh", False, exit_code=1)])
     failed = wait_state(world, v2.id, ERROR, ACTION_REQUIRED)
     assert failed.state == ERROR and failed.error_type == "CONTENT"
-    assert failed.error_message == 'Smoke test failed: Smoke test "./a.sh" failed: exit code 1 after 0.0 s'
+    assert failed.error_message == 'Smoke test failed: "./a.sh": exit code 1 after 0.0 s'
     assert box.pending() is None
 
     engine.act(v2.id, RETRY, token, target)
