@@ -67,11 +67,11 @@ SCALING_APP = 'Scaling application "{app}" to "{instances}" instances...'
 SCALING_DOWN_NEW = 'Scaling down new application: "{app}" to one instance'
 SCALING_UP_OLD = 'Scaling up old application: "{app}" to {instances} instances'
 
-SMOKE_CHECKING = "Checking the new version on its temporary routes ({count} smoke checks of the descriptor)..."
+SMOKE_CHECKING = "Checking the new version on its temporary routes ({what} of the descriptor)..."
 SMOKE_CHECK_PASSED = 'Smoke check passed: GET {url} answered {answer}'
 SMOKE_CHECK_RETRY = 'Smoke check failed: GET {url} {got}; trying again ({left} tries left)'
 SMOKE_CHECK_FAILED = 'module "{module}": GET {url} {got} (expected {expected}, {tries} tries)'
-SMOKE_COMMANDS = 'Waiting for the cf CLI to run {count} smoke test command(s) against the new version...'
+SMOKE_COMMANDS = 'Waiting for the cf CLI to run {what} against the new version...'
 SMOKE_PASSED = "Smoke tests passed."
 SMOKE_SKIPPED_FIRST = "No version is live yet, so the new one went straight to its productive routes: no smoke tests."
 SMOKE_SKIPPED_IDLE_START = "The new version is not started on its temporary routes (--skip-idle-start): no smoke tests."

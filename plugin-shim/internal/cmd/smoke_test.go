@@ -34,7 +34,7 @@ func skipOnWindows(t *testing.T) {
 func TestSmokeTestsRunHereWithTheURLsAndTheirReportAnswersTheEngine(t *testing.T) {
 	skipOnWindows(t)
 	eng := &tf.Engine{StartOp: started(), Watches: []tf.WatchScript{{Events: []*pb.Event{
-		tf.Progress("42", 1, "Waiting for the cf CLI to run 2 smoke test command(s) against the new version..."),
+		tf.Progress("42", 1, "Waiting for the cf CLI to run 2 smoke-test commands against the new version..."),
 		smokeRequest(1, 60),
 		tf.Stopped(2, tf.Op("42", pb.State_STATE_ACTION_REQUIRED)),
 	}}}}

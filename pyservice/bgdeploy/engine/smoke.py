@@ -45,3 +45,8 @@ def urls(ctx: StepContext) -> tuple[dict[str, str], dict[str, str]]:
         if spec.routes:
             live[spec.module] = route_url(ctx, spec.routes[0])
     return idle, live
+
+
+def counted(count: int, thing: str) -> str:
+    """"1 smoke check", "2 smoke checks"."""
+    return f"{count} {thing}" + ("" if count == 1 else "s")

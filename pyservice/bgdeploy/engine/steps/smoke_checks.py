@@ -37,7 +37,7 @@ class DescriptorSmokeChecks(Step):
         if work.checks is None:
             work.checks = _planned(ctx)
             if work.checks:
-                ctx.log.info(msg.SMOKE_CHECKING.format(count=len(work.checks)))
+                ctx.log.info(msg.SMOKE_CHECKING.format(what=smoke.counted(len(work.checks), "smoke check")))
             ctx.save()
         specs = {spec.module: spec.smoke_tests for spec in ctx.model("idle").apps}
         now = ctx.now()

@@ -70,7 +70,7 @@ class ShimSmokeTests(Step):
         ctx.smoke.post(SmokeRequest(
             attempt=work.attempt, idle_urls=idle, live_urls=live, mta_id=model.mta_id, mta_version=model.version,
             timeout_s=ctx.options.smoke_test_timeout_s or DEFAULT_TIMEOUT_S, commands=ctx.options.smoke_tests))
-        ctx.log.info(msg.SMOKE_COMMANDS.format(count=ctx.options.smoke_tests))
+        ctx.log.info(msg.SMOKE_COMMANDS.format(what=smoke.counted(ctx.options.smoke_tests, "smoke-test command")))
         return Wait(ctx.now() + POLL_S)
 
     @staticmethod
