@@ -174,7 +174,8 @@ class DeployerService(pb_grpc.DeployerServicer):
                 elif not tokens.wanted():
                     asked = False
                 smoke = self.engine.smoke_box(op_id).pending()
-                if smoke is not None and smoke.attempt != smoke_sent:
+                # Only once every event before it went out: the step logs before it posts the request.
+                if smoke is not None and smoke.attempt != smoke_sent and not self.engine.events(op_id, seq):
                     smoke_sent = smoke.attempt
                     self.engine.smoke_box(op_id).mark_delivered(smoke.attempt)
                     yield convert.smoke_request(op_id, smoke)

@@ -193,3 +193,35 @@ def test_watch_hands_a_smoke_test_request_over_once_and_the_report_answers_it(
     with pytest.raises(grpc.RpcError) as caught:  # the first report counts; this attempt is answered
         stub.ReportSmokeTests(report, metadata=TOKEN, timeout=10)
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_a_smoke_test_request_never_overtakes_a_line_logged_before_it(
+        service: tuple[pb_grpc.DeployerStub, FakeEngine]) -> None:
+    """A line persisted between the watch's read of events and its look at the smoke box goes out first."""
+    stub, engine = service
+    engine.bus.emit("123456", "Smoke check passed")
+    read = engine.events
+    calls = []
+
+    def events(op_id: str, after_seq: int = 0) -> list[EventRecord]:
+        found = read(op_id, after_seq)
+        calls.append(after_seq)
+        if len(calls) == 1:  # the step logs, and posts its request, right after this read
+            engine.bus.emit("123456", "Waiting for the cf CLI to run 1 smoke-test command against the new version...")
+            engine.smoke.post(SmokeRequest(attempt=1, idle_urls={}, live_urls={}, mta_id="m", mta_version="2",
+                                           timeout_s=60, commands=1))
+        return found
+
+    engine.events = events  # type: ignore[method-assign]
+
+    def finish() -> None:
+        engine.op.state = "ERROR"
+        engine.bus.notify("123456")
+
+    threading.Timer(0.6, finish).start()
+    start = pb.WatchRequest(start=pb.WatchStart(target=TARGET, operation_id="123456"))
+    kinds = [e.progress.text if e.HasField("progress") else e.WhichOneof("kind")
+             for e in stub.Watch(iter([start]), metadata=TOKEN, timeout=10)]
+    assert kinds[:3] == ["Smoke check passed",
+                         "Waiting for the cf CLI to run 1 smoke-test command against the new version...",
+                         "smoke_test_request"], kinds

@@ -67,10 +67,10 @@ class ShimSmokeTests(Step):
         ctx.save()  # the attempt first: a report always names the attempt the plan knows
         idle, live = smoke.urls(ctx)
         model = ctx.model("idle")
-        ctx.smoke.post(SmokeRequest(
+        ctx.log.info(msg.SMOKE_COMMANDS.format(what=smoke.counted(ctx.options.smoke_tests, "smoke-test command")))
+        ctx.smoke.post(SmokeRequest(  # after the line above: watchers hand it over only after the lines before it
             attempt=work.attempt, idle_urls=idle, live_urls=live, mta_id=model.mta_id, mta_version=model.version,
             timeout_s=ctx.options.smoke_test_timeout_s or DEFAULT_TIMEOUT_S, commands=ctx.options.smoke_tests))
-        ctx.log.info(msg.SMOKE_COMMANDS.format(what=smoke.counted(ctx.options.smoke_tests, "smoke-test command")))
         return Wait(ctx.now() + POLL_S)
 
     @staticmethod
