@@ -86,7 +86,7 @@ func TestBinarySendsMetadata(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	m := w.cli.Metadata
-	if m == nil || m.Name != "bg-deploy" || len(m.Commands) != 7 || m.Commands[0].Name != "bg-deploy" {
+	if m == nil || m.Name != "bg-deploy" || len(m.Commands) != 8 || m.Commands[0].Name != "bg-deploy" {
 		t.Fatalf("metadata %v %d commands", m.Name, len(m.Commands))
 	}
 }

@@ -72,3 +72,25 @@ INCREMENTAL_STANDARD = ('Due to missing productive deployed application of modul
 SCALING_APP = 'Scaling application "{app}" to "{instances}" instances...'
 SCALING_DOWN_NEW = 'Scaling down new application: "{app}" to one instance'
 SCALING_UP_OLD = 'Scaling up old application: "{app}" to {instances} instances'
+
+SMOKE_CHECKING = "Checking the new version on its temporary routes ({what} of the descriptor)..."
+SMOKE_CHECK_PASSED = 'Smoke check passed: GET {url} answered {answer}'
+SMOKE_CHECK_RETRY = 'Smoke check failed: GET {url} {got}; trying again ({left} tries left)'
+SMOKE_CHECK_FAILED = 'module "{module}": GET {url} {got} (expected {expected}, {tries} tries)'
+SMOKE_COMMANDS = 'Waiting for the cf CLI to run {what} against the new version...'
+SMOKE_PASSED = "Smoke tests passed."
+SMOKE_SKIPPED_FIRST = "No version is live yet, so the new one went straight to its productive routes: no smoke tests."
+SMOKE_SKIPPED_IDLE_START = "The new version is not started on its temporary routes (--skip-idle-start): no smoke tests."
+SMOKE_COMMAND_FAILED = '"{command}": {why}'
+SMOKE_NOBODY = ('No cf CLI is attached to run the smoke tests. Use "cf {command} -i {id} -a retry" to run them '
+                "(where the deploy was started: the commands stay on that machine).")
+SMOKE_NO_REPORT = "The cf CLI that runs the smoke tests did not report within {seconds} seconds"
+
+BACKUP_KEEPING = ('Keeping application "{app}" (version {version}) stopped for rollback until {until}: '
+                  '"cf rollback-mta {mta}"')
+BACKUP_REPLACING = ('Deleting the applications of version {version} kept for rollback by operation {op} '
+                    "(a new deploy replaces the backup)...")
+ROLLBACK_TARGET = 'Rolling back multi-target app "{mta}" from version {current} to version {version}...'
+ROLLBACK_SERVICES = ("Services are not rolled back: the previous version runs with the services (and their "
+                     "configuration) as they are now.")
+ROLLBACK_SCALING = 'Scaling application "{app}" to {instances} instances...'

@@ -210,7 +210,6 @@ def test_deploy_with_url_as_the_readme_shows(sim, cf, web_server: str) -> None:
 # -- flags accepted without effect: one warning line each -------------------------------------------------
 
 WARNED = {
-    "--keep-files": "--keep-files changes nothing: the engine always keeps uploaded files",
     "--no-restart-subscribed-apps": "--no-restart-subscribed-apps changes nothing: this engine has no cross-MTA",
     "--delete-service-brokers": "--delete-service-brokers changes nothing: this engine registers no service brokers",
     "--do-not-fail-on-missing-permissions": "--do-not-fail-on-missing-permissions changes nothing: this engine runs "
@@ -249,6 +248,15 @@ def test_flags_without_effect_are_accepted_and_warned_about_in_one_line(sim, cf)
     finished(res)
     assert len(warnings(res.out)) == 3 and res.out.startswith("Undeploying multi-target app bg.sample"), res.out
     # Given as false, a flag says nothing.
-    res = cf("bg-deploy", str(SAMPLE_V1), "-f", "--keep-files=false")
+    res = cf("bg-deploy", str(SAMPLE_V1), "-f", "--no-restart-subscribed-apps=false")
     finished(res)
     assert warnings(res.out) == []
+
+
+def test_keep_files_keeps_the_uploads_after_the_operation(sim, cf) -> None:
+    """Without --keep-files the engine deletes an operation's uploads when it ends; with it they stay."""
+    files = cf.state_dir / "files"
+    finished(cf("deploy", str(SAMPLE_V1)))
+    assert not [p for p in files.iterdir() if not p.name.startswith(".")]
+    finished(cf("deploy", str(SAMPLE_V2), "--keep-files"))
+    assert len([p for p in files.iterdir() if not p.name.startswith(".")]) == 1

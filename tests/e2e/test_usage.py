@@ -19,6 +19,8 @@ COMMANDS = {
     "bg-deploy": "Deploy a multi-target app using blue-green deployment",
     "deploy": "Deploy a new multi-target app or sync changes to an existing one",
     "undeploy": "Undeploy a multi-target app",
+    "rollback-mta": "Roll back a multi-target app to the version kept by a blue-green deployment with "
+                    "--backup-previous-version",
     "mtas": "List all multi-target apps",
     "mta": "Display health and status for a multi-target app",
     "mta-ops": "List multi-target app operations",
@@ -32,7 +34,8 @@ DEPLOY_FLAGS = ["-e", "-t", "--apps-start-timeout", "--apps-stage-timeout", "--a
                 "--dependency-aware-stop-order", "--skip-testing-phase", "--apply-namespace-app-names",
                 "--apply-namespace-service-names", "--apply-namespace-app-routes", "--apply-namespace-as-suffix",
                 "--delete-service-brokers", "--do-not-fail-on-missing-permissions", "--skip-ownership-validation",
-                "--require-secure-parameters", "--disposable-user-provided-service"]
+                "--require-secure-parameters", "--disposable-user-provided-service",
+                "--smoke-test", "--smoke-test-timeout", "--backup-previous-version", "--backup-ttl"]
 
 # (arguments, the reason after "Incorrect usage. ", command whose help follows)
 USAGE_ERRORS = [
@@ -80,6 +83,13 @@ USAGE_ERRORS = [
     (["undeploy", "a", "--no-confirm"], "Unknown or wrong flags: --no-confirm", "undeploy"),
     (["mtas", "extra"], "Wrong arguments", "mtas"),
     (["mta"], 'Missing positional argument "MTA_ID"', "mta"),
+    (["rollback-mta"], 'Missing positional argument "MTA_ID"', "rollback-mta"),
+    (["rollback-mta", "a", "--smoke-test", "x"], "Unknown or wrong flags: --smoke-test", "rollback-mta"),
+    (["deploy", "a.mtar", "--smoke-test", "./check.sh"],
+     "--smoke-test needs --strategy blue-green or incremental-blue-green", "deploy"),
+    (["bg-deploy", "a.mtar", "--backup-ttl", "soon"],
+     "Invalid value for backup-ttl: soon. Use seconds or a duration such as 90s, 5m, 24h, 7d (from 60s to 31622400s).",
+     "bg-deploy"),
     (["mta-ops", "--last", "x"], "Invalid value for last: x. Value must be a non-negative integer.", "mta-ops"),
     (["mta-ops", "--everything"], "Unknown or wrong flags: --everything", "mta-ops"),
     (["dmol"], 'Missing required option "i"', "download-mta-op-logs"),

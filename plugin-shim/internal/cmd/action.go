@@ -42,6 +42,7 @@ func runAction(ctx context.Context, s *session, id, action string, retries int) 
 	s.ui.OK()
 	s.ui.Emit(ui.EventRecord{Event: "action", OperationID: id, Action: action, State: stateName(op.GetState()), Timestamp: timestamp(s.ui.Now())})
 	if action == "abort" {
+		forgetSmokeTests(id)
 		s.summary.State = stateName(op.GetState())
 		return s.end(ui.OutcomeOK, ui.ExitOK)
 	}

@@ -39,7 +39,8 @@ type cmdline struct {
 	force          bool
 	retries        int
 	extDescriptors []string
-	mtaID          string // --mta, or the MTA_ID argument
+	smokeTests     []string // --smoke-test: run here, never sent to the engine
+	mtaID          string   // --mta, or the MTA_ID argument
 	last           int
 	all            bool
 	dir            string

@@ -74,7 +74,15 @@ func runDeploy(ctx context.Context, s *session, c *cmdline) int {
 	if !ok {
 		return code
 	}
-	return s.newFollower(c.retries).follow(ctx, op, 0)
+	f := s.newFollower(c.retries)
+	if len(c.smokeTests) > 0 {
+		dir, _ := os.Getwd()
+		f.tests = &smokeTests{OperationID: op.GetId(), Commands: c.smokeTests, Dir: dir}
+		if err := saveSmokeTests(*f.tests); err != nil {
+			s.ui.Warn("Could not save the smoke-test commands for later retries: " + err.Error())
+		}
+	}
+	return f.follow(ctx, op, 0)
 }
 
 // deployRequest makes the engine hold the archive and the extension descriptors (with the secure

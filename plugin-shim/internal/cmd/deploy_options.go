@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"strings"
 
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 )
@@ -13,6 +14,7 @@ const deployFlags = "[-e] [-t] [--version-rule] [-u] [-f] [--retries] [--no-star
 	"[--apply-namespace-as-suffix] [--delete-services] [--delete-service-keys] [--delete-service-brokers] " +
 	"[--keep-files] [--no-restart-subscribed-apps] [--do-not-fail-on-missing-permissions] [--abort-on-error] " +
 	"[--strategy] [--skip-testing-phase] %s [--skip-idle-start] [--dependency-aware-stop-order] " +
+	"[--smoke-test] [--smoke-test-timeout] [--backup-previous-version] [--backup-ttl] " +
 	"[--require-secure-parameters] [--disposable-user-provided-service] [--skip-ownership-validation] " +
 	"[-m] [-r] [--all-modules] [--all-resources] [--apps-start-timeout] [--apps-stage-timeout] [--apps-upload-timeout] " +
 	"[--apps-task-execution-timeout] [--dry-run] [--json] [--yes]"
@@ -65,9 +67,14 @@ var deployCommand = command{
 			return err
 		}
 		if o.Strategy == strategyDefault {
-			// The blue-green flags mean nothing without blue-green (as in the official plugin).
+			// The blue-green flags mean nothing without blue-green (as in the official plugin); smoke
+			// tests would gate nothing, so asking for them is a mistake rather than a no-op.
+			if len(c.smokeTests) > 0 {
+				return usagef("--smoke-test needs --strategy blue-green or incremental-blue-green")
+			}
 			c.processType = pb.ProcessType_PROCESS_TYPE_DEPLOY
 			o.NoConfirm, o.SkipIdleStart, o.DependencyAwareStopOrder = false, false, false
+			o.SmokeTestTimeoutS, o.BackupPreviousVersion, o.BackupTtlS = 0, false, 0
 			return nil
 		}
 		c.processType = pb.ProcessType_PROCESS_TYPE_BLUE_GREEN_DEPLOY
@@ -117,6 +124,13 @@ func checkDeployTyped(c *cmdline) error {
 
 // checkDeployValues: the rules deploy and bg-deploy share.
 func checkDeployValues(c *cmdline) error {
+	for _, t := range c.smokeTests {
+		if strings.TrimSpace(t) == "" {
+			return usagef("--smoke-test needs a command")
+		}
+	}
+	// The engine only learns how many commands to wait for; they stay here.
+	c.options.SmokeTests = int32(len(c.smokeTests))
 	if c.options.AllModules {
 		c.options.Modules = nil
 	}

@@ -49,7 +49,6 @@ func TestParseDeployErrors(t *testing.T) {
 		{"no-confirm on deploy", false, []string{"a.mtar", "--no-confirm"}, "Unknown or wrong flags: --no-confirm"},
 		{"apply-namespace value", false, []string{"a.mtar", "--apply-namespace-app-names", "yes"}, "Invalid value for apply-namespace-app-names: yes. Expected true or false."},
 		{"apply-namespace empty", true, []string{"a.mtar", "--apply-namespace-as-suffix="}, "apply-namespace-as-suffix flag defined but no argument specified"},
-		{"backup-previous-version", true, []string{"a.mtar", "--backup-previous-version"}, "Unknown or wrong flags: --backup-previous-version"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

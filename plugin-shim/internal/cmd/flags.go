@@ -82,6 +82,7 @@ const (
 	boolFlag   flagKind = iota // --name (or --name=false)
 	stringFlag                 // --name VALUE; the last one given wins
 	listFlag                   // --name A --name B,C: repeatable, commas separate items too
+	repeatFlag                 // --name "A, B" --name C: repeatable, each value one item as typed
 )
 
 // flagValue is what the user typed for one flag.
@@ -89,7 +90,7 @@ type flagValue struct {
 	kind  flagKind
 	on    bool     // bool flags
 	raw   string   // string flags: the last value given, else the flag's default
-	items []string // list flags
+	items []string // list and repeat flags
 	times int      // how often it was given (-i and -a only once)
 	typed string   // the name it was given under (-t or --apps-start-timeout): errors name it
 }
@@ -129,6 +130,8 @@ func (b binding) Set(s string) error {
 				v.items = append(v.items, item)
 			}
 		}
+	case repeatFlag:
+		v.items = append(v.items, s)
 	default:
 		v.raw = s
 	}

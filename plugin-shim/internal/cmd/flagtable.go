@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 )
@@ -17,12 +18,17 @@ const (
 	cmdMta      = "mta"
 	cmdMtaOps   = "mta-ops"
 	cmdDmol     = "download-mta-op-logs"
+	cmdRollback = "rollback-mta"
 )
 
 var (
 	deployCmds    = []string{cmdBgDeploy, cmdDeploy}
 	operationCmds = []string{cmdBgDeploy, cmdDeploy, cmdUndeploy}
-	allCmds       = []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdMtas, cmdMta, cmdMtaOps, cmdDmol}
+	allCmds       = []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdMtas, cmdMta, cmdMtaOps, cmdDmol, cmdRollback}
+	// Commands that start an operation (and act on one with -i/-a).
+	startCmds = []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdRollback}
+	// rollbackToo: the deploy commands and rollback-mta (which starts the kept apps again)
+	rollbackToo = []string{cmdBgDeploy, cmdDeploy, cmdRollback}
 )
 
 // Limits from the official plugin's validator.
@@ -30,6 +36,8 @@ const (
 	maxTimeoutSeconds = 259200
 	maxNamespaceLen   = 36
 	defaultRetries    = 3
+	// Ours: a kept version counts as a rollback target for at most a year.
+	maxBackupTTLSeconds = 366 * 24 * 3600
 )
 
 // flagSpec declares one flag, once: how it is parsed, how `cf help` and the usage lines show it,
@@ -52,14 +60,15 @@ type flagSpec struct {
 // several are wrong the first one here is reported (retries, timeouts, then the version rule,
 // as the official plugin checks them).
 var flagTable = []flagSpec{
-	{name: "i", kind: stringFlag, placeholder: "OPERATION_ID", commands: []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdDmol},
+	{name: "i", kind: stringFlag, placeholder: "OPERATION_ID", commands: []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdDmol, cmdRollback},
 		help:   "Active deploy operation ID",
-		helpIn: map[string]string{cmdUndeploy: "Active undeploy operation ID", cmdDmol: "Operation ID"},
+		helpIn: map[string]string{cmdUndeploy: "Active undeploy operation ID", cmdDmol: "Operation ID", cmdRollback: "Active rollback operation ID"},
 		shim:   func(c *cmdline, v *flagValue) error { c.id = v.raw; return nil }},
-	{name: "a", kind: stringFlag, placeholder: "ACTION", commands: operationCmds,
-		help:   "Action to perform on active deploy operation (abort, retry, resume, monitor)",
-		helpIn: map[string]string{cmdUndeploy: "Action to perform on the active undeploy operation (abort, retry, monitor)"},
-		shim:   func(c *cmdline, v *flagValue) error { c.action = v.raw; return nil }},
+	{name: "a", kind: stringFlag, placeholder: "ACTION", commands: startCmds,
+		help: "Action to perform on active deploy operation (abort, retry, resume, monitor)",
+		helpIn: map[string]string{cmdUndeploy: "Action to perform on the active undeploy operation (abort, retry, monitor)",
+			cmdRollback: "Action to perform on the active rollback operation (abort, retry, monitor)"},
+		shim: func(c *cmdline, v *flagValue) error { c.action = v.raw; return nil }},
 	{name: "u", kind: stringFlag, placeholder: "URL", commands: allCmds,
 		help: "Deploy engine URL (HOST:PORT), by default the local engine started on demand",
 		shim: func(c *cmdline, v *flagValue) error { c.url = v.raw; return nil }},
@@ -72,28 +81,29 @@ var flagTable = []flagSpec{
 	{name: "yes", kind: boolFlag, commands: allCmds,
 		help: "If no deploy engine is found, set one up (a Python venv in the state directory) without asking",
 		shim: func(c *cmdline, v *flagValue) error { c.yes = v.on; return nil }},
-	{name: "f", kind: boolFlag, commands: operationCmds,
-		help:   "Force deploy without confirmation for aborting conflicting processes",
-		helpIn: map[string]string{cmdUndeploy: "Force undeploy without confirmation"},
-		shim:   func(c *cmdline, v *flagValue) error { c.force = v.on; return nil }},
-	{name: "retries", kind: stringFlag, placeholder: "RETRIES", def: strconv.Itoa(defaultRetries), commands: operationCmds,
+	{name: "f", kind: boolFlag, commands: startCmds,
+		help: "Force deploy without confirmation for aborting conflicting processes",
+		helpIn: map[string]string{cmdUndeploy: "Force undeploy without confirmation",
+			cmdRollback: "Force rollback without confirmation, aborting a conflicting operation of the MTA first"},
+		shim: func(c *cmdline, v *flagValue) error { c.force = v.on; return nil }},
+	{name: "retries", kind: stringFlag, placeholder: "RETRIES", def: strconv.Itoa(defaultRetries), commands: startCmds,
 		help: "Retry the operation N times in case a non-content error occurs (default 3)",
 		shim: func(c *cmdline, v *flagValue) (err error) { c.retries, err = nonNegative("retries", v.raw); return err }},
 	{name: "e", kind: listFlag, placeholder: "EXT_DESCRIPTOR[,...]", commands: deployCmds,
 		help: "Extension descriptors",
 		shim: func(c *cmdline, v *flagValue) error { c.extDescriptors = v.items; return nil }},
-	{name: "t", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds, sameAs: "apps-start-timeout",
+	{name: "t", kind: stringFlag, placeholder: "TIMEOUT", commands: rollbackToo, sameAs: "apps-start-timeout",
 		help: "Start app timeout in seconds"},
-	{name: "apps-start-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+	{name: "apps-start-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: rollbackToo,
 		help:   "Start app timeout in seconds",
 		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsStartTimeoutS })},
-	{name: "apps-stage-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+	{name: "apps-stage-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: rollbackToo,
 		help:   "Stage app timeout in seconds",
 		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsStageTimeoutS })},
-	{name: "apps-upload-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+	{name: "apps-upload-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: rollbackToo,
 		help:   "Upload app timeout in seconds",
 		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsUploadTimeoutS })},
-	{name: "apps-task-execution-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+	{name: "apps-task-execution-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: rollbackToo,
 		help:   "Task execution timeout in seconds",
 		engine: timeout(func(o *pb.DeployOptions) *int32 { return &o.AppsTaskExecutionTimeoutS })},
 	{name: "version-rule", kind: stringFlag, placeholder: "VERSION_RULE", commands: deployCmds,
@@ -105,10 +115,10 @@ var flagTable = []flagSpec{
 			}
 			return usagef("Invalid value for version-rule: %s. Expected one of HIGHER, SAME_HIGHER, ALL.", v.raw)
 		}},
-	{name: "namespace", kind: stringFlag, placeholder: "NAMESPACE", commands: []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdMta},
+	{name: "namespace", kind: stringFlag, placeholder: "NAMESPACE", commands: []string{cmdBgDeploy, cmdDeploy, cmdUndeploy, cmdMta, cmdRollback},
 		help: "Namespace for the MTA, applied on app names, app routes and service names",
 		helpIn: map[string]string{cmdUndeploy: "Specify the (optional) namespace the target mta is in",
-			cmdMta: "Namespace of the multi-target app"},
+			cmdMta: "Namespace of the multi-target app", cmdRollback: "Namespace of the multi-target app to roll back"},
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Namespace = v.raw; return nil }},
 	{name: "apply-namespace-app-names", kind: stringFlag, placeholder: "true/false", commands: deployCmds,
 		help:   "Apply namespace to application names: (true, false)",
@@ -131,7 +141,7 @@ var flagTable = []flagSpec{
 	{name: "no-start", kind: boolFlag, commands: deployCmds,
 		help:   "Do not start apps",
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.NoStart = v.on; return nil }},
-	{name: "delete-services", kind: boolFlag, commands: operationCmds,
+	{name: "delete-services", kind: boolFlag, commands: startCmds,
 		help:   "Recreate changed services / delete discontinued services",
 		helpIn: map[string]string{cmdUndeploy: "Delete services"},
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.DeleteServices = v.on; return nil }},
@@ -149,8 +159,10 @@ var flagTable = []flagSpec{
 	{name: "delete-service-brokers", kind: boolFlag, commands: operationCmds,
 		help:   "Delete discontinued service brokers",
 		helpIn: map[string]string{cmdUndeploy: "Delete service brokers"}},
-	{name: "do-not-fail-on-missing-permissions", kind: boolFlag, commands: operationCmds,
+	{name: "do-not-fail-on-missing-permissions", kind: boolFlag, commands: startCmds,
 		help: "Do not fail on missing permissions for admin operations"},
+	{name: "process-user-provided-services", kind: boolFlag, commands: []string{cmdRollback},
+		help: "Process user-provided services of the previous version (they are not rolled back here)"},
 	{name: "skip-ownership-validation", kind: boolFlag, commands: deployCmds,
 		help: "Skip the check that existing apps and services belong to this MTA"},
 	{name: "require-secure-parameters", kind: boolFlag, commands: deployCmds,
@@ -158,11 +170,12 @@ var flagTable = []flagSpec{
 		shim: func(c *cmdline, v *flagValue) error { c.secureParameters = v.on; return nil }},
 	{name: "disposable-user-provided-service", kind: boolFlag, commands: deployCmds,
 		help: "Deploy when --require-secure-parameters flag is active for disposable UPS to be created and then deleted at the of the operation"},
-	{name: "abort-on-error", kind: boolFlag, commands: operationCmds,
+	{name: "abort-on-error", kind: boolFlag, commands: startCmds,
 		help:   "Auto-abort the process on any errors",
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.AbortOnError = v.on; return nil }},
-	{name: "no-confirm", kind: boolFlag, commands: []string{cmdBgDeploy},
+	{name: "no-confirm", kind: boolFlag, commands: []string{cmdBgDeploy, cmdRollback},
 		help:   "Do not require confirmation for deleting the previously deployed MTA apps",
+		helpIn: map[string]string{cmdRollback: "Do not ask for confirmation before rolling back"},
 		engine: noConfirm},
 	{name: "skip-testing-phase", kind: boolFlag, commands: deployCmds,
 		help: "(STRATEGY: BLUE-GREEN, INCREMENTAL-BLUE-GREEN) Do not require confirmation for deleting the previously deployed MTA app",
@@ -176,6 +189,20 @@ var flagTable = []flagSpec{
 			}
 			return nil
 		}},
+	{name: "smoke-test", kind: repeatFlag, placeholder: "COMMAND", commands: deployCmds,
+		help: "Run COMMAND here (this machine, this directory) against the new version on its temporary routes before the pause; " +
+			"repeatable, in order, the first failure stops the operation. Its environment: BG_IDLE_URL_<MODULE>, BG_LIVE_URL_<MODULE>, " +
+			"BG_IDLE_URLS (JSON), BG_OPERATION_ID, BG_MTA_ID, BG_MTA_VERSION. With --no-confirm the switch follows only if all pass",
+		shim: func(c *cmdline, v *flagValue) error { c.smokeTests = v.items; return nil }},
+	{name: "smoke-test-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+		help:   "Time each smoke-test command may take, in seconds or as a duration such as 5m (default 300)",
+		engine: duration("smoke-test-timeout", 1, maxTimeoutSeconds, func(o *pb.DeployOptions) *int32 { return &o.SmokeTestTimeoutS })},
+	{name: "backup-previous-version", kind: boolFlag, commands: deployCmds,
+		help:   "(STRATEGY: BLUE-GREEN, INCREMENTAL-BLUE-GREEN) Backup previous version of applications, use new cli command \"rollback-mta\" to rollback to the previous version",
+		engine: func(o *pb.DeployOptions, v *flagValue) error { o.BackupPreviousVersion = v.on; return nil }},
+	{name: "backup-ttl", kind: stringFlag, placeholder: "DURATION", commands: deployCmds,
+		help:   "How long the backed-up version stays a rollback target, e.g. 90m, 24h (default), 7d",
+		engine: duration("backup-ttl", 60, maxBackupTTLSeconds, func(o *pb.DeployOptions) *int32 { return &o.BackupTtlS })},
 	{name: "m", kind: listFlag, placeholder: "MODULE ...", commands: deployCmds,
 		help:   "Deploy list of modules which are contained in the deployment descriptor, in the current location",
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.Modules = v.items; return nil }},
@@ -240,6 +267,38 @@ func applyNamespace(field func(*pb.DeployOptions) *string) func(*pb.DeployOption
 		*field(o) = v.raw
 		return nil
 	}
+}
+
+// duration lands a time flag in seconds: a whole number of seconds, or a duration with units (90s,
+// 5m, 24h, 7d), from min to max seconds.
+func duration(name string, min, max int, field func(*pb.DeployOptions) *int32) func(*pb.DeployOptions, *flagValue) error {
+	return func(o *pb.DeployOptions, v *flagValue) error {
+		if v.raw == "" {
+			return nil
+		}
+		n, ok := parseSeconds(v.raw)
+		if !ok || n < min || n > max {
+			return usagef("Invalid value for %s: %s. Use seconds or a duration such as 90s, 5m, 24h, 7d (from %ds to %ds).", name, v.raw, min, max)
+		}
+		*field(o) = int32(n)
+		return nil
+	}
+}
+
+// parseSeconds reads "300", "90s", "5m", "1h30m" or "7d" as whole seconds.
+func parseSeconds(text string) (int, bool) {
+	if n, err := strconv.Atoi(text); err == nil {
+		return n, true
+	}
+	if days, ok := strings.CutSuffix(text, "d"); ok {
+		n, err := strconv.Atoi(days)
+		return n * 24 * 3600, err == nil && n <= 3660
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil || d%time.Second != 0 || d > 100*365*24*time.Hour {
+		return 0, false
+	}
+	return int(d / time.Second), true
 }
 
 // noConfirm: the test phase (the pause before the switch) is skipped.

@@ -111,6 +111,7 @@ var deployFlagSamples = map[string]string{
 	"apps-task-execution-timeout": "5", "version-rule": "ALL", "namespace": "ns", "strategy": "incremental-blue-green",
 	"m": "mod", "r": "res", "apply-namespace-app-names": "true", "apply-namespace-service-names": "false",
 	"apply-namespace-app-routes": "true", "apply-namespace-as-suffix": "true",
+	"smoke-test-timeout": "5m", "backup-ttl": "7d",
 }
 
 func TestEveryDeployFlagReachesDeployOptions(t *testing.T) {

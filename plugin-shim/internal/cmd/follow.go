@@ -15,6 +15,7 @@ type follower struct {
 	retries    int // automatic retries left (--retries)
 	maxRetries int // for "(N of M attempts left)"
 	shown      map[string]bool
+	tests      *smokeTests // --smoke-test commands of this command line (nil: look them up)
 }
 
 func (s *session) newFollower(retries int) *follower {
@@ -34,6 +35,9 @@ func (f *follower) follow(ctx context.Context, op *pb.Operation, after int64) in
 				}
 				if p := ev.GetProgress(); p != nil {
 					f.progress(ev, p)
+				}
+				if r := ev.GetSmokeTestRequest(); r != nil {
+					f.runSmokeTests(ctx, id, r)
 				}
 			})
 		if err != nil {
@@ -66,6 +70,9 @@ func (f *follower) stopped(ctx context.Context, op *pb.Operation) (int, bool) {
 	s.summary.ErrorType = errorTypeName(op.GetErrorType())
 	s.ui.Emit(ui.EventRecord{Event: "state", OperationID: id, State: stateName(op.GetState()), Timestamp: timestamp(s.ui.Now()),
 		Phase: op.GetPhase(), Message: op.GetErrorMessage()})
+	if st := op.GetState(); st == pb.State_STATE_FINISHED || st == pb.State_STATE_ABORTED {
+		forgetSmokeTests(id)
+	}
 	switch op.GetState() {
 	case pb.State_STATE_FINISHED:
 		s.ui.Say("Process finished.")

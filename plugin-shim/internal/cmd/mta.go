@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"bgdeploy.local/plugin-shim/internal/engine"
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
@@ -49,6 +50,7 @@ func runMta(ctx context.Context, s *session, c *cmdline) int {
 	if m.GetNamespace() != "" {
 		s.ui.Say("Namespace: %s", m.GetNamespace())
 	}
+	s.ui.Say("Rollback target: %s", rollbackTarget(m.GetBackup()))
 	s.ui.Say("")
 	s.ui.Say("Apps:")
 	apps := [][]string{}
@@ -69,6 +71,19 @@ func runMta(ctx context.Context, s *session, c *cmdline) int {
 	}
 	s.summary.Data = m
 	return s.end(ui.OutcomeOK, ui.ExitOK)
+}
+
+// rollbackTarget says what `cf rollback-mta` would go back to, and until when.
+func rollbackTarget(b *pb.MtaBackup) string {
+	if b == nil {
+		return "none"
+	}
+	until := b.GetKeptUntil().AsTime().UTC().Format(time.RFC3339)
+	if b.GetExpired() {
+		return fmt.Sprintf("none (version %s expired at %s; the next deploy removes it)", displayVersion(b.GetVersion()), until)
+	}
+	return fmt.Sprintf("version %s, kept until %s by operation %s (%s)", displayVersion(b.GetVersion()), until,
+		b.GetReplacedBy(), strings.Join(b.GetApps(), ", "))
 }
 
 // megabytes prints sizes the way `cf app` does: 512M, 1G.

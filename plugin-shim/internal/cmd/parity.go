@@ -59,6 +59,8 @@ const (
 	e2eUsage     = "`tests/e2e/test_usage.py`"
 	e2eFlags     = "`tests/e2e/test_official_flags.py`"
 	goOptions    = "`plugin-shim/internal/cmd/deploy_options_test.go`"
+	e2eSmoke     = "`tests/e2e/test_smoke_tests.py`"
+	e2eRollback  = "`tests/e2e/test_rollback.py`"
 )
 
 // flagParity holds a row for every flag of the flag table, by name; "name@command" when the row
@@ -91,8 +93,7 @@ var flagParity = map[string]parity{
 	"delete-service-keys":           {statusSupported, "service keys no longer in the descriptor are deleted", e2eCommands, ""},
 	"delete-service-brokers": {statusWarned, "accepted; this engine registers no service brokers (`create-service-broker` is warned about), so there are none to delete", e2eFlags,
 		"--delete-service-brokers changes nothing: this engine registers no service brokers, so there are none to delete"},
-	"keep-files": {statusWarned, "accepted; the engine keeps every uploaded file anyway (an unchanged archive is not uploaded again), so there is nothing to keep", e2eFlags,
-		"--keep-files changes nothing: the engine always keeps uploaded files (an unchanged archive is not uploaded again)"},
+	"keep-files": {statusSupported, "the uploaded archive and extension descriptors stay in the engine after the operation ends (else they are deleted then)", e2eFlags, ""},
 	"no-restart-subscribed-apps": {statusWarned, "accepted; there are no subscribed apps here (cross-MTA configuration is refused), so none is restarted either way", e2eFlags,
 		"--no-restart-subscribed-apps changes nothing: this engine has no cross-MTA subscriptions, so it restarts no subscribed apps"},
 	"do-not-fail-on-missing-permissions": {statusWarned, "accepted; the engine runs no admin operations (service brokers), the only ones the flag is about", e2eFlags,
@@ -107,25 +108,33 @@ var flagParity = map[string]parity{
 	"skip-testing-phase": {statusSupported, "with --strategy blue-green or incremental-blue-green: no testing phase; with the default strategy nothing", e2eCommands + ", " + goOptions, ""},
 	"skip-testing-phase@bg-deploy": {statusWarned, "accepted, as in the official plugin, where bg-deploy reads --no-confirm only", e2eFlags,
 		"--skip-testing-phase changes nothing on bg-deploy (as in the official plugin): use --no-confirm to skip the testing phase"},
-	"skip-idle-start": {statusSupported, "the new version starts directly as live, without a testing phase", e2eCommands, ""},
-	"m":               {statusSupported, "only these modules (the others' apps are left alone)", e2eCommands, ""},
-	"r":               {statusSupported, "only these resources", e2eCommands, ""},
-	"all-modules":     {statusSupported, "every module (overrides -m)", goOptions, ""},
-	"all-resources":   {statusSupported, "every resource (overrides -r)", goOptions, ""},
-	"mta":             {statusSupported, "the MTA whose operations (mta-ops) or logs (dmol) to show", e2eCommands, ""},
-	"last":            {statusSupported, "the last N operations, or their logs", e2eCommands, ""},
-	"all":             {statusSupported, "operations in every state", e2eCommands, ""},
-	"d":               {statusSupported, "where dmol writes `mta-op-<id>/MAIN_LOG`", e2eCommands, ""},
+	"skip-idle-start":                  {statusSupported, "the new version starts directly as live, without a testing phase", e2eCommands, ""},
+	"m":                                {statusSupported, "only these modules (the others' apps are left alone)", e2eCommands, ""},
+	"r":                                {statusSupported, "only these resources", e2eCommands, ""},
+	"all-modules":                      {statusSupported, "every module (overrides -m)", goOptions, ""},
+	"all-resources":                    {statusSupported, "every resource (overrides -r)", goOptions, ""},
+	"mta":                              {statusSupported, "the MTA whose operations (mta-ops) or logs (dmol) to show", e2eCommands, ""},
+	"last":                             {statusSupported, "the last N operations, or their logs", e2eCommands, ""},
+	"all":                              {statusSupported, "operations in every state", e2eCommands, ""},
+	"d":                                {statusSupported, "where dmol writes `mta-op-<id>/MAIN_LOG`", e2eCommands, ""},
+	"smoke-test":                       {statusOwn, "a command run on the user's machine against green's temporary routes before the pause (BG_IDLE_URL_<MODULE>, BG_IDLE_URLS, ...); a failure stops before the pause, in ERROR", e2eSmoke, ""},
+	"smoke-test-timeout":               {statusOwn, "each smoke-test command's time limit (seconds or 5m; default 300 s)", e2eSmoke, ""},
+	"backup-previous-version":          {statusSupported, "on resume the old version is kept (stopped, unmapped, annotated) for `cf rollback-mta`", e2eRollback, ""},
+	"backup-ttl":                       {statusOwn, "how long a kept version counts as a rollback target (default 24 h; 90m, 7d or seconds)", e2eRollback, ""},
+	"no-confirm@rollback-mta":          {statusSupported, "rolls back without asking", e2eRollback, ""},
+	"apps-start-timeout@rollback-mta":  {statusSupported, "seconds the kept apps may take to start again", e2eRollback, ""},
+	"apps-stage-timeout@rollback-mta":  {statusWarned, "a rollback stages nothing", e2eFlags, "--apps-stage-timeout changes nothing: a rollback starts the kept droplets and stages nothing"},
+	"apps-upload-timeout@rollback-mta": {statusWarned, "a rollback uploads nothing", e2eFlags, "--apps-upload-timeout changes nothing: a rollback uploads nothing"},
+	"apps-task-execution-timeout@rollback-mta": {statusWarned, "a rollback runs no tasks", e2eFlags, "--apps-task-execution-timeout changes nothing: a rollback runs no tasks"},
+	"delete-services@rollback-mta":             {statusWarned, "services are not rolled back", e2eFlags, "--delete-services changes nothing: services are not rolled back, the current ones stay"},
+	"process-user-provided-services":           {statusWarned, "services are not rolled back", e2eFlags, "--process-user-provided-services changes nothing: services are not rolled back, the current ones stay"},
 }
 
 // officialOnly are the official flags no command here accepts: refused as unknown flags.
-var officialOnly = map[string]parity{
-	"backup-previous-version": {statusRefused, "`Incorrect usage. Unknown or wrong flags: --backup-previous-version`: the old version is deleted after the switch and there is no `rollback-mta`; accepting it would promise a backup that does not exist", e2eFlags, ""},
-}
+var officialOnly = map[string]parity{}
 
 // missingCommands are the official commands this plugin does not register.
 var missingCommands = map[string]string{
-	"rollback-mta":     "the command and all its flags: `cf rollback-mta` is not a command of this plugin (no backups are kept, see --backup-previous-version)",
 	"purge-mta-config": "the command: `cf purge-mta-config` is not a command of this plugin (no configuration entries are kept: cross-MTA configuration is refused)",
 }
 

@@ -85,27 +85,27 @@ func TestParityTableRowsNameTheirCommands(t *testing.T) {
 	if r := row("| `--skip-testing-phase` | deploy |"); !strings.Contains(r, "| supported |") {
 		t.Errorf("deploy --skip-testing-phase: %s", r)
 	}
-	if r := row("| `--backup-previous-version` | bg-deploy, deploy |"); !strings.Contains(r, "| refused |") {
+	if r := row("| `--backup-previous-version` | bg-deploy, deploy |"); !strings.Contains(r, "| supported |") {
 		t.Errorf("--backup-previous-version: %s", r)
 	}
-	if r := row("| `-u` `-i` `-a` `-f`"); !strings.Contains(r, "`--process-user-provided-services` `--apps-start-timeout`") || !strings.Contains(r, "| rollback-mta | refused |") {
-		t.Errorf("rollback-mta: %s", r)
+	if r := row("| `--delete-services` | rollback-mta |"); !strings.Contains(r, "| warned |") {
+		t.Errorf("rollback-mta --delete-services: %s", r)
 	}
 	if r := row("| `-u` | purge-mta-config | refused |"); r == "" {
 		t.Error("purge-mta-config has no row")
 	}
-	if r := row("| `-u` | bg-deploy, deploy, undeploy, mtas, mta, mta-ops, download-mta-op-logs |"); !strings.Contains(r, "supported") {
+	if r := row("| `-u` | bg-deploy, deploy, undeploy, mtas, mta, mta-ops, download-mta-op-logs, rollback-mta |"); !strings.Contains(r, "supported") {
 		t.Errorf("-u: %s", r)
 	}
 }
 
 func TestWarnedFlagsSayWhyOnce(t *testing.T) {
-	c, err := bgDeployCommand.parse([]string{"a.mtar", "--keep-files", "--skip-testing-phase", "--delete-service-brokers=false", "--no-confirm"})
+	c, err := bgDeployCommand.parse([]string{"a.mtar", "--no-restart-subscribed-apps", "--skip-testing-phase", "--delete-service-brokers=false", "--no-confirm"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Warning: " + flagParity["keep-files"].warning,
+		"Warning: " + flagParity["no-restart-subscribed-apps"].warning,
 		"Warning: " + flagParity["skip-testing-phase@bg-deploy"].warning,
 	}
 	if !slices.Equal(c.warnings, want) {

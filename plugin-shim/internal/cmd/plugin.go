@@ -23,7 +23,7 @@ import (
 const PluginName = "bg-deploy"
 
 // registry lists the commands in the order `cf help` shows them.
-var registry = []*command{&bgDeployCommand, &deployCommand, &undeployCommand, &mtasCommand, &mtaCommand, &mtaOpsCommand, &dmolCommand}
+var registry = []*command{&bgDeployCommand, &deployCommand, &undeployCommand, &rollbackCommand, &mtasCommand, &mtaCommand, &mtaOpsCommand, &dmolCommand}
 
 // Plugin implements plugin.Plugin.
 type Plugin struct {

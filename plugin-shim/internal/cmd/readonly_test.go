@@ -42,6 +42,7 @@ func TestMta(t *testing.T) {
 		"Showing health and status for multi-target app hello in org org / space space as admin...",
 		"OK",
 		"Version: 1.0.0",
+		"Rollback target: none",
 		"",
 		"Apps:",
 		"name            requested state   instances   memory   disk   urls",
@@ -148,7 +149,7 @@ func TestMetadataRegistersCommands(t *testing.T) {
 		}
 	}
 	if m.Name != "bg-deploy" || m.Version.Build != 3 ||
-		strings.Join(names, " ") != "bg-deploy/ deploy/ undeploy/ mtas/ mta/ mta-ops/ download-mta-op-logs/dmol" {
+		strings.Join(names, " ") != "bg-deploy/ deploy/ undeploy/ rollback-mta/ mtas/ mta/ mta-ops/ download-mta-op-logs/dmol" {
 		t.Fatalf("%v %v", m.Name, names)
 	}
 }

@@ -31,6 +31,8 @@ type Client interface {
 	ListOperations(ctx context.Context, req *pb.ListOperationsRequest) ([]*pb.Operation, error)
 	ListMtas(ctx context.Context, req *pb.ListMtasRequest) ([]*pb.Mta, error)
 	GetMta(ctx context.Context, req *pb.GetMtaRequest) (*pb.Mta, error)
+	// ReportSmokeTests answers a SmokeTestRequest with how the user's commands went.
+	ReportSmokeTests(ctx context.Context, req *pb.SmokeTestReport) (*pb.Operation, error)
 	// GetOperationLog calls onChunk for every chunk of the operation's logs, in order.
 	GetOperationLog(ctx context.Context, req *pb.GetOperationLogRequest, onChunk func(*pb.LogChunk) error) error
 	Close() error

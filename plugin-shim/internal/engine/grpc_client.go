@@ -174,3 +174,9 @@ func (c *grpcClient) ListMtas(ctx context.Context, req *pb.ListMtasRequest) ([]*
 func (c *grpcClient) GetMta(ctx context.Context, req *pb.GetMtaRequest) (*pb.Mta, error) {
 	return call(ctx, c, unaryTimeout, true, c.api.GetMta, req)
 }
+
+// ReportSmokeTests may be repeated: the engine takes the first report of an attempt and refuses
+// the others (FAILED_PRECONDITION).
+func (c *grpcClient) ReportSmokeTests(ctx context.Context, req *pb.SmokeTestReport) (*pb.Operation, error) {
+	return call(ctx, c, unaryTimeout, true, c.api.ReportSmokeTests, req)
+}

@@ -12,7 +12,7 @@ import (
 
 // requiredRevision is the oldest revision of bgdeploy.v1 that has every RPC this shim calls.
 // Newer engines serve it too: revisions only add.
-var requiredRevision = pb.Revision_REVISION_DRY_RUN
+var requiredRevision = pb.Revision_REVISION_SMOKE_TESTS
 
 // clientRevision is the newest revision this shim's stubs know, sent to the engine.
 func clientRevision() pb.Revision {

@@ -52,6 +52,9 @@ type Engine struct {
 	Mtas       []*pb.Mta
 	Logs       map[string][]*pb.LogChunk
 	Closed     bool
+
+	SmokeReports []*pb.SmokeTestReport
+	SmokeErr     error
 }
 
 var _ engine.Client = (*Engine)(nil)
@@ -196,6 +199,16 @@ func (e *Engine) GetOperationLog(_ context.Context, req *pb.GetOperationLogReque
 		}
 	}
 	return nil
+}
+
+func (e *Engine) ReportSmokeTests(_ context.Context, req *pb.SmokeTestReport) (*pb.Operation, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.SmokeReports = append(e.SmokeReports, req)
+	if e.SmokeErr != nil {
+		return nil, e.SmokeErr
+	}
+	return &pb.Operation{Id: req.GetOperationId(), State: pb.State_STATE_RUNNING}, nil
 }
 
 func (e *Engine) Close() error {

@@ -5,7 +5,7 @@ package ui
 
 // EventRecord is one progress line of an operation (or a line the shim adds, e.g. an upload).
 type EventRecord struct {
-	Event       string `json:"event"` // "progress", "upload", "operation", "action", "retry", "state"
+	Event       string `json:"event"` // "progress", "upload", "operation", "action", "retry", "state", "smoke-test"
 	OperationID string `json:"operation_id,omitempty"`
 	Seq         int64  `json:"seq,omitempty"`
 	Timestamp   string `json:"timestamp"`
@@ -18,6 +18,7 @@ type EventRecord struct {
 	File        string `json:"file,omitempty"`
 	Reused      *bool  `json:"reused,omitempty"`
 	Action      string `json:"action,omitempty"`
+	Command     string `json:"command,omitempty"` // smoke-test: the command a line is about
 	Message     string `json:"message,omitempty"`
 }
 

@@ -34,6 +34,7 @@ from bgdeploy.engine.operations import (
     ERROR,
     FINAL_STATES,
     RESUME,
+    ROLLBACK_MTA,
     RUNNING,
     UNDEPLOY,
     Target,
@@ -42,8 +43,10 @@ from bgdeploy.engine.options import DeployOptions
 from bgdeploy.engine.plan import COLORS, IDLE_LIVE, PLAIN, DeploymentPlan
 from bgdeploy.engine.preflight import resolve_operation
 from bgdeploy.engine.processes import PROCESSES
+from bgdeploy.engine.rollback import resolve_rollback
 from bgdeploy.engine.runner import run_steps
 from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.engine.smoke_box import SmokeBox, SmokeOutcome
 from bgdeploy.engine.step import History, StepContext
 from bgdeploy.engine.tokens import StaticToken, TokenSource, token_user
 from bgdeploy.engine.workers import Workers
@@ -74,6 +77,7 @@ class Engine:
         self.instance = secrets.token_hex(6)
         self._lock = threading.RLock()
         self._tokens: dict[str, TokenSource] = {}
+        self._smoke: dict[str, SmokeBox] = {}  # where the shims' smoke-test reports arrive
         self._live: dict[str, StepContext] = {}  # operations whose runner is running
         self._abort_flags: dict[str, threading.Event] = {}  # set by an abort; every CC request checks it
 
@@ -123,6 +127,18 @@ class Engine:
             source = self._tokens.get(op_id)
         return source is not None and source.holds()
 
+    def smoke_box(self, op_id: str) -> SmokeBox:
+        with self._lock:
+            return self._smoke.setdefault(op_id, SmokeBox())
+
+    def report_smoke_tests(self, op_id: str, target: Target, attempt: int,
+                           outcomes: list[SmokeOutcome]) -> OperationRecord:
+        op = self.get(op_id, target)
+        if not self.smoke_box(op_id).report(attempt, outcomes):
+            raise InvalidActionError(f"Operation {op_id} is not waiting for the smoke tests of attempt {attempt}")
+        self.bus.notify(op_id)
+        return op
+
     # -- starting ---------------------------------------------------------------------------------
 
     def start_operation(self, target: Target, token: str, process_type: str, *, archive_id: str = "",
@@ -138,11 +154,13 @@ class Engine:
         )
         plan = DeploymentPlan(scheme=_scheme(process_type, options))
         models: dict[str, DeploymentModel] = {}
-        if process_type != UNDEPLOY:
+        if process_type in (UNDEPLOY, ROLLBACK_MTA) and not mta_id:
+            raise ContentError("No MTA ID given")
+        if process_type == ROLLBACK_MTA:
+            models = resolve_rollback(op, target, token, self.cc_factory)
+        elif process_type != UNDEPLOY:
             plan.default_domain, models = resolve_operation(self.store, op, target, token, self.cc_factory,
                                                             self.cache_dir)
-        elif not mta_id:
-            raise ContentError("No MTA ID given")
         op.data = plan.plain()
         plain_models = {phase: to_plain(m) for phase, m in models.items()}
         lease = self.settings.lease_s
@@ -288,7 +306,8 @@ class Engine:
             log=ProgressLog(self.bus, op.id), clock=self.clock, settings=self.settings,
             archive_path=archive_path, aborted=aborted, persist=self._persist,
             history=History(lambda: self.store.list_operations(op.space_guid, mta_id=op.mta_id,
-                                                               states=FINAL_STATES)))
+                                                               states=FINAL_STATES)),
+            smoke=self.smoke_box(op.id))
 
     @property
     def cache_dir(self) -> str:
@@ -317,6 +336,7 @@ class Engine:
             log.warning("operation %s: database unreachable; its lease will expire and it is run again", op_id)
         finally:
             ctx.cc.close()
+            self.smoke_box(op_id).withdraw()  # a stopped runner waits for no report
             with self._lock:
                 self._live.pop(op_id, None)
             self._after_run(op_id)

@@ -81,10 +81,15 @@ def _idle_live(found: list[App]) -> Detection:
     return Detection(apps, renames, stale, live_version=any(a.name.endswith(LIVE_SUFFIX) for a in apps))
 
 
+# Operations that move the productive routes to their idle colour: a rollback does it too (to the kept one).
+SWITCHING = ("BLUE_GREEN_DEPLOY", "ROLLBACK_MTA")
+
+
 def last_blue_green_run(ctx: StepContext) -> OperationRecord | None:
-    """The latest finished or aborted blue-green run of this MTA (in this namespace), for the colour decision."""
+    """The latest finished or aborted run of this MTA (in this namespace) that switched colours (blue-green
+    deploy or rollback), for the colour decision."""
     for op in ctx.history.previous():
-        if (op.id != ctx.op.id and op.process_type == "BLUE_GREEN_DEPLOY" and op.idle_color in colors.SUFFIXES
+        if (op.id != ctx.op.id and op.process_type in SWITCHING and op.idle_color in colors.SUFFIXES
                 and op.namespace == ctx.op.namespace):
             return op
     return None

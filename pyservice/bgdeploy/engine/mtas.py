@@ -10,6 +10,8 @@ from bgdeploy.cc import bindings as cc_bindings
 from bgdeploy.cc import processes as cc_processes
 from bgdeploy.cc import routes as cc_routes
 from bgdeploy.cc import services as cc_services
+from bgdeploy.cc.models import App
+from bgdeploy.engine import backup
 from bgdeploy.errors import NotFoundError
 from bgdeploy.mta import metadata
 
@@ -36,18 +38,32 @@ class MtaService:
 
 
 @dataclass
+class MtaBackup:
+    """The version a resume kept for rollback-mta."""
+
+    version: str
+    apps: list[str]
+    replaced_by: str
+    until: float
+    expired: bool
+
+
+@dataclass
 class DeployedMta:
     id: str
     version: str
     namespace: str
     apps: list[MtaApp] = field(default_factory=list)
     services: list[MtaService] = field(default_factory=list)
+    backup: MtaBackup | None = None
 
 
 def list_mtas(cc: CloudController, space_guid: str) -> list[DeployedMta]:
     found: dict[tuple[str, str], DeployedMta] = {}
-    resources = [*cc_apps.list_by_labels(cc, space_guid, metadata.LABEL_MTA_ID),
-                 *cc_services.list_by_labels(cc, space_guid, metadata.LABEL_MTA_ID)]
+    apps = cc_apps.list_by_labels(cc, space_guid, metadata.LABEL_MTA_ID)
+    services = cc_services.list_by_labels(cc, space_guid, metadata.LABEL_MTA_ID)
+    # Kept apps carry the version before: they name it only when nothing else of the MTA is left.
+    resources = [*[a for a in apps if not backup.is_kept(a)], *services, *[a for a in apps if backup.is_kept(a)]]
     for res in resources:
         ann = res.annotations
         key = (ann.get("mta_id", ""), ann.get("mta_namespace", ""))
@@ -56,14 +72,15 @@ def list_mtas(cc: CloudController, space_guid: str) -> list[DeployedMta]:
     return sorted(found.values(), key=lambda m: (m.id, m.namespace))
 
 
-def get_mta(cc: CloudController, space_guid: str, mta_id: str, namespace: str) -> DeployedMta:
+def get_mta(cc: CloudController, space_guid: str, mta_id: str, namespace: str, *, now: float) -> DeployedMta:
     selector = metadata.label_selector(mta_id, namespace)
     apps = cc_apps.list_by_labels(cc, space_guid, selector)
     services = cc_services.list_by_labels(cc, space_guid, selector)
     if not apps and not services:
         raise NotFoundError(f"Multi-target app {mta_id} not found")
-    first = (apps or services)[0]
-    mta = DeployedMta(mta_id, first.annotations.get("mta_version", ""), namespace)
+    kept = [a for a in apps if backup.is_kept(a)]
+    first = ([a for a in apps if not backup.is_kept(a)] or services or kept)[0]
+    mta = DeployedMta(mta_id, first.annotations.get("mta_version", ""), namespace, backup=_backup(kept, now))
     names = {}
     for app in sorted(apps, key=lambda a: a.name):
         names[app.guid] = app.name
@@ -81,3 +98,12 @@ def get_mta(cc: CloudController, space_guid: str, mta_id: str, namespace: str) -
         last = f"{inst.last_operation_type} {inst.last_operation_state}".strip()
         mta.services.append(MtaService(inst.name, offering, plan, sorted(n for n in bound if n), last))
     return mta
+
+
+def _backup(kept: list[App], now: float) -> MtaBackup | None:
+    infos = [info for a in kept if (info := backup.kept(a)) is not None]
+    if not infos:
+        return None
+    soonest = min(infos, key=lambda i: i.until)
+    return MtaBackup(kept[0].annotations.get("mta_version", ""), sorted(a.name for a in kept), soonest.replaced_by,
+                     soonest.until, soonest.expired(now))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc.models import App
+from bgdeploy.engine import backup
 from bgdeploy.engine.plan import DeployedApp
 from bgdeploy.engine.step import StepContext
 from bgdeploy.mta import metadata
@@ -13,6 +14,16 @@ from bgdeploy.mta import metadata
 def mta_apps(ctx: StepContext) -> list[App]:
     """Every app carrying this MTA's labels (in this namespace)."""
     return cc_apps.list_by_labels(ctx.cc, ctx.op.space_guid, metadata.label_selector(ctx.op.mta_id, ctx.op.namespace))
+
+
+def serving_apps(ctx: StepContext) -> list[App]:
+    """The MTA's apps but those kept for rollback-mta: what a new version replaces and decides colours by."""
+    return [a for a in mta_apps(ctx) if not backup.is_kept(a)]
+
+
+def kept_apps(ctx: StepContext) -> list[App]:
+    """The apps an earlier resume kept for rollback-mta (--backup-previous-version)."""
+    return [a for a in mta_apps(ctx) if backup.is_kept(a)]
 
 
 def untouched_modules(ctx: StepContext) -> set[str]:

@@ -41,6 +41,10 @@ class DeployOptions:
     apply_namespace_service_names: str = ""
     apply_namespace_app_routes: str = ""
     apply_namespace_as_suffix: str = ""
+    smoke_tests: int = 0  # how many --smoke-test commands the shim runs before the pause (the shim keeps them)
+    smoke_test_timeout_s: int = 0  # each one's limit (0: the default)
+    backup_previous_version: bool = False  # on resume the old apps are kept (stopped, unmapped) for rollback-mta
+    backup_ttl_s: int = 0  # how long they count as a rollback target (0: the default)
 
     @property
     def incremental(self) -> bool:

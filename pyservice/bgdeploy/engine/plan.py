@@ -121,6 +121,42 @@ class OldAppStop:
     polls: int = 0
 
 
+# -- smoke tests, backups and rollback ----------------------------------------------------------------
+
+
+@dataclass
+class SmokeCheckRun:
+    """One `bg-smoke-tests` check of a module against one of its temporary routes."""
+
+    module: str
+    check: int  # index in the module's smoke_tests
+    url: str  # the route's URL (scheme://host/path) the check's path is appended to
+    tries: int = 0
+    next_at: float = 0.0  # wall time of the next try
+    passed: bool = False
+    last: str = ""  # what the last try got, for the failure message
+
+
+@dataclass
+class SmokeWork:
+    """The smoke tests before the pause: the descriptor's checks, then the shim's commands."""
+
+    checks: list[SmokeCheckRun] | None = None  # None: not planned yet
+    attempt: int = 0  # the shim's commands: bumped per request, so a stale report is refused
+    asked_at: float = 0.0
+    passed: bool = False
+
+
+@dataclass
+class BackupRecord:
+    """--backup-previous-version: an old app to keep, and what rollback-mta needs to bring it back
+    (recorded before the switch changes it)."""
+
+    routes: list[list[str]] = field(default_factory=list)  # its productive routes: [host, domain, path]
+    instances: int = 0  # of its web process
+    kept: bool = False  # stopped, unmapped and annotated
+
+
 @dataclass
 class DeploymentPlan:
     scheme: str = PLAIN
@@ -146,6 +182,8 @@ class DeploymentPlan:
     tasks: dict[str, TaskRun] = field(default_factory=dict)  # hooks and `tasks`, by app guid/moment/name
     scaling: dict[str, Scaling] = field(default_factory=dict)  # incremental blue-green, by module
     stops: dict[str, OldAppStop] = field(default_factory=dict)  # old apps being stopped, by app guid
+    smoke: SmokeWork = field(default_factory=SmokeWork)
+    backups: dict[str, BackupRecord] = field(default_factory=dict)  # old apps to keep, by app guid
 
     # -- names --------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bgdeploy.engine.step import Step
+from bgdeploy.engine.steps.backup_old import KeepOldApps, RecordBackup
 from bgdeploy.engine.steps.collect_target import CollectTargetFacts
 from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
 from bgdeploy.engine.steps.deploy_apps import DeployApps
@@ -14,8 +15,13 @@ from bgdeploy.engine.steps.old_app_hooks import BeforeUnmapRoutesHooks
 from bgdeploy.engine.steps.pause import AwaitConfirmation
 from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
 from bgdeploy.engine.steps.rename_idle import RenameIdleApps
+from bgdeploy.engine.steps.replace_backup import ReplaceBackup
+from bgdeploy.engine.steps.rollback_detect import DetectRollbackTarget
+from bgdeploy.engine.steps.rollback_start import StartKeptApps
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
 from bgdeploy.engine.steps.settle import SettleRoutes
+from bgdeploy.engine.steps.smoke_checks import DescriptorSmokeChecks
+from bgdeploy.engine.steps.smoke_tests import ShimSmokeTests
 from bgdeploy.engine.steps.stop_old import StopOldApps
 from bgdeploy.engine.steps.undeploy_mta import UndeployMta
 from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
@@ -24,11 +30,15 @@ from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 BLUE_GREEN_DEPLOY: list[Step] = [
     CollectTargetFacts(),
     DetectDeployedMta(),
+    ReplaceBackup(),  # apps an earlier resume kept for rollback go (--backup-previous-version)
     CreateOrUpdateServices(),
     DeployApps(),  # new colour on temporary routes (first deploy: productive routes)
     SettleRoutes("after_deploy"),
+    DescriptorSmokeChecks(),  # bg-smoke-tests of the descriptor against the temporary routes
+    ShimSmokeTests(),  # --smoke-test commands, run by the attached cf CLI
     AwaitConfirmation(),  # ACTION_REQUIRED until resume
     PrepareLiveApps(),
+    RecordBackup(),  # --backup-previous-version: the old apps' routes and instances, before the switch
     MapProductiveRoutes(),  # new colour joins the productive routes
     MapKeptRoutes(),  # keep-existing-routes: and the live app's other routes
     SettleRoutes("after_map"),
@@ -37,7 +47,8 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     UnmapOldApps(),  # old colour leaves them; temporary routes deleted
     SettleRoutes("after_unmap"),
     StopOldApps(),  # only now may the old colour stop (hooks before-stop/after-stop; dependency-aware order)
-    UndeployOldApps(),  # then it goes
+    KeepOldApps(),  # --backup-previous-version: it stays, stopped and unmapped, marked for rollback-mta
+    UndeployOldApps(),  # then it goes (unless kept)
     RenameIdleApps(),  # idle/live names (deploy --strategy blue-green): X-idle becomes X
     DeleteDiscontinuedServices(),
 ]
@@ -45,6 +56,7 @@ BLUE_GREEN_DEPLOY: list[Step] = [
 DEPLOY: list[Step] = [
     CollectTargetFacts(),
     DetectDeployedMta(),
+    ReplaceBackup(),
     CreateOrUpdateServices(),
     DeployApps(),
     SettleRoutes("after_deploy"),
@@ -56,8 +68,25 @@ DEPLOY: list[Step] = [
 
 UNDEPLOY: list[Step] = [UndeployMta()]
 
+
+def resume_switch(steps: list[Step]) -> list[Step]:
+    """Resume's own steps, from the new apps joining the productive routes to the last rename (without the
+    backup's): a rollback switches back with exactly these, whatever they become."""
+    names = [s.name for s in steps]
+    return [s for s in steps[names.index("map-live-routes"): names.index("rename-idle") + 1]
+            if not isinstance(s, KeepOldApps)]
+
+
+# Back to the version a resume kept: it starts, the switch of resume moves the routes to it, the newer goes.
+ROLLBACK_MTA: list[Step] = [
+    DetectRollbackTarget(),
+    StartKeptApps(),
+    *resume_switch(BLUE_GREEN_DEPLOY),
+]
+
 PROCESSES: dict[str, list[Step]] = {
     "BLUE_GREEN_DEPLOY": BLUE_GREEN_DEPLOY,
     "DEPLOY": DEPLOY,
     "UNDEPLOY": UNDEPLOY,
+    "ROLLBACK_MTA": ROLLBACK_MTA,
 }

@@ -22,6 +22,7 @@ from bgdeploy.engine.events import ProgressLog
 from bgdeploy.engine.options import DeployOptions
 from bgdeploy.engine.plan import DeploymentPlan
 from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.engine.smoke_box import SmokeBox
 from bgdeploy.errors import OperationAborted
 from bgdeploy.mta.model import DeploymentModel, Phase
 from bgdeploy.store import OperationRecord
@@ -77,6 +78,7 @@ class StepContext:
     history: History
     aborted: threading.Event
     persist: Callable[[OperationRecord], None]
+    smoke: SmokeBox = field(default_factory=SmokeBox)  # where the shim's smoke-test report arrives
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def model(self, phase: Phase = "live") -> DeploymentModel:

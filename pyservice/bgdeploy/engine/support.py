@@ -15,7 +15,7 @@ USED_APP_FIELDS = frozenset({
     "instances", "command", "health_check", "env", "routes", "idle_routes", "no_route", "bindings", "no_start",
     "start_timeout_s", "stage_timeout_s", "upload_timeout_s", "deployed_after", "provided_dependencies",
     "tasks", "hooks", "task_timeout_s", "docker_credentials", "keep_existing_env", "keep_existing_routes",
-    "restart_on", "restart_on_env_change", "features", "readiness_check",
+    "restart_on", "restart_on_env_change", "features", "readiness_check", "smoke_tests",
 })
 USED_SERVICE_FIELDS = frozenset({
     "resource", "name", "kind", "offering", "plan", "parameters", "tags", "credentials", "syslog_drain_url",

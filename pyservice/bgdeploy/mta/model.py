@@ -93,6 +93,18 @@ class HookSpec:
 
 
 @dataclass(frozen=True)
+class SmokeCheck:
+    """One `bg-smoke-tests` entry: an HTTP GET the engine sends to each of the module's temporary routes
+    before the pause; it passes on the expected status (and body text), else it is tried `retries` more times."""
+
+    path: str = "/"
+    expect_status: int = 200
+    expect_body: str | None = None  # a substring of the answer
+    timeout_ms: int = 10_000  # one request
+    retries: int = 0
+
+
+@dataclass(frozen=True)
 class ContentRef:
     """Where a module's bits are in the archive: a zip entry, or a directory prefix."""
 
@@ -138,6 +150,7 @@ class AppSpec:
     tasks: list[TaskSpec] = field(default_factory=list)  # `tasks`: run once the app is deployed (not on resume)
     hooks: list[HookSpec] = field(default_factory=list)  # schema 3 `hooks`, parameters resolved for the phase
     task_timeout_s: int | None = None  # `task-execution-timeout`, else the global `apps-task-execution-timeout`
+    smoke_tests: list[SmokeCheck] = field(default_factory=list)  # `bg-smoke-tests`: checked before the pause
 
 
 @dataclass

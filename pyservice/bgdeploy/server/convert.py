@@ -7,8 +7,10 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from bgdeploy.engine.mtas import MtaBackup
 from bgdeploy.engine.operations import ACTIONS_BY_STATE, Target
 from bgdeploy.engine.options import DeployOptions
+from bgdeploy.engine.smoke_box import SmokeOutcome, SmokeRequest
 from bgdeploy.errors import (
     BgDeployError,
     CloudControllerError,
@@ -25,6 +27,7 @@ PROCESS_TYPES = {
     pb.PROCESS_TYPE_DEPLOY: "DEPLOY",
     pb.PROCESS_TYPE_BLUE_GREEN_DEPLOY: "BLUE_GREEN_DEPLOY",
     pb.PROCESS_TYPE_UNDEPLOY: "UNDEPLOY",
+    pb.PROCESS_TYPE_ROLLBACK_MTA: "ROLLBACK_MTA",
 }
 PROCESS_TYPES_PB = {v: k for k, v in PROCESS_TYPES.items()}
 STATES_PB = {
@@ -71,6 +74,23 @@ def event(ev: EventRecord) -> pb.Event:
         progress=pb.Progress(level=LEVELS_PB.get(ev.level, pb.LEVEL_INFO), text=ev.text, phase=ev.phase,
                              app=ev.app, route=ev.route, module=ev.module),
     )
+
+
+def smoke_request(op_id: str, req: SmokeRequest) -> pb.Event:
+    return pb.Event(operation_id=op_id, smoke_test_request=pb.SmokeTestRequest(
+        attempt=req.attempt, idle_urls=req.idle_urls, live_urls=req.live_urls, mta_id=req.mta_id,
+        mta_version=req.mta_version, timeout_s=req.timeout_s, commands=req.commands))
+
+
+def smoke_outcomes(report: pb.SmokeTestReport) -> list[SmokeOutcome]:
+    return [SmokeOutcome(o.command, o.passed, o.exit_code, o.timed_out, o.seconds, o.error) for o in report.outcomes]
+
+
+def mta_backup(b: MtaBackup | None) -> pb.MtaBackup | None:
+    if b is None:
+        return None
+    return pb.MtaBackup(version=b.version, apps=b.apps, replaced_by=b.replaced_by, kept_until=timestamp(b.until),
+                        expired=b.expired)
 
 
 def options(o: pb.DeployOptions) -> DeployOptions:

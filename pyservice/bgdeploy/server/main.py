@@ -28,6 +28,7 @@ from bgdeploy.engine.api import Engine
 from bgdeploy.engine.leases import LeaseKeeper
 from bgdeploy.engine.retention import Sweeper
 from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.routers.addresses import AddressMap
 from bgdeploy.server import info, single
 from bgdeploy.server.authz import AuthInterceptor, Authorizer
 from bgdeploy.server.files import FileStore
@@ -94,6 +95,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                        help="exit when idle this long (0: never; default: 30 minutes on a Unix socket, else never)")
     serve.add_argument("--route-settle-seconds", type=float,
                        default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")))
+    serve.add_argument("--route-address", action="append", metavar="DOMAIN=[SCHEME://]HOST:PORT",
+                       default=[a for a in os.environ.get("BGDEPLOY_ROUTE_ADDRESSES", "").split(",") if a.strip()],
+                       help="reach the routers of DOMAIN (and hosts under it) at HOST:PORT instead of the address "
+                            "DNS gives (repeatable; env BGDEPLOY_ROUTE_ADDRESSES, comma-separated)")
     serve.add_argument("--max-parallel-apps", type=int,
                        default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "16")),
                        help="modules of one wave deployed at once (1: one after another)")
@@ -177,7 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         log.info("another engine serves %s: exiting", state_dir)
         return single.ALREADY_SERVED
     store = open_store(database)
+    try:
+        AddressMap.parse(args.route_address)
+    except ValueError as exc:
+        print(f"bgdeploy-engine: {exc}", file=sys.stderr)
+        return 2
     settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds,
+                              route_addresses=tuple(args.route_address),
                               max_parallel_apps=max(1, args.max_parallel_apps), lease_s=args.lease_seconds,
                               takeover=store.shared, keep_files=args.keep_files, file_ttl_s=args.file_ttl_seconds,
                               idle_ttl_s=args.idle_ttl_seconds)

@@ -166,6 +166,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         threading.Thread(target=read_grants, daemon=True, name=f"grants-{op_id}").start()
         seq = start.after_seq
         asked = False
+        smoke_sent = 0  # the smoke-test attempt this watcher handed to its shim
         try:
             while not done.is_set():
                 op = self.engine.get(op_id)
@@ -183,11 +184,23 @@ class DeployerService(pb_grpc.DeployerServicer):
                     yield pb.Event(operation_id=op_id, token_request=pb.TokenRequest(reason="token expires soon"))
                 elif not tokens.wanted():
                     asked = False
+                smoke = self.engine.smoke_box(op_id).pending()
+                # Only once every event before it went out: the step logs before it posts the request.
+                if smoke is not None and smoke.attempt != smoke_sent and not self.engine.events(op_id, seq):
+                    smoke_sent = smoke.attempt
+                    self.engine.smoke_box(op_id).mark_delivered(smoke.attempt)
+                    yield convert.smoke_request(op_id, smoke)
                 if not events:
                     self.engine.bus.wait(op_id, 0.25)
         finally:
             tokens.detach()
             self.engine.drop_tokens(op_id)
+
+    @guarded
+    def ReportSmokeTests(self, request: pb.SmokeTestReport, context: grpc.ServicerContext) -> pb.Operation:
+        op = self.engine.report_smoke_tests(request.operation_id, convert.target(request.target), request.attempt,
+                                            convert.smoke_outcomes(request))
+        return convert.operation(op, self.engine.last_seq(op.id))
 
     @guarded
     def GetOperation(self, request: pb.GetOperationRequest, context: grpc.ServicerContext) -> pb.Operation:
@@ -220,7 +233,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         target = convert.target(request.target)
         cc = self._cc(target, context)
         try:
-            m = mtas.get_mta(cc, target.space_guid, request.mta_id, request.namespace)
+            m = mtas.get_mta(cc, target.space_guid, request.mta_id, request.namespace, now=self.engine.clock.now())
         finally:
             cc.close()
         return pb.Mta(
@@ -230,6 +243,7 @@ class DeployerService(pb_grpc.DeployerServicer):
                   for a in m.apps],
             services=[pb.MtaService(name=s.name, offering=s.offering, plan=s.plan, bound_apps=s.bound_apps,
                                     last_operation=s.last_operation) for s in m.services],
+            backup=convert.mta_backup(m.backup),
         )
 
     def GetOperationLog(self, request: pb.GetOperationLogRequest,

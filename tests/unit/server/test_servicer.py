@@ -16,8 +16,9 @@ import pytest
 from bgdeploy.engine.dryrun.document import DryRunPlan, ModulePlan, MtaVersions
 from bgdeploy.engine.events import EventBus
 from bgdeploy.engine.options import DeployOptions
+from bgdeploy.engine.smoke_box import SmokeBox, SmokeOutcome, SmokeRequest
 from bgdeploy.engine.tokens import TokenSource
-from bgdeploy.errors import ConflictError, ContentError, NotFoundError
+from bgdeploy.errors import ConflictError, ContentError, InvalidActionError, NotFoundError
 from bgdeploy.server.files import FileStore
 from bgdeploy.server.main import create_server
 from bgdeploy.server.servicer import Activity
@@ -44,6 +45,7 @@ class FakeEngine:
         self.fail_with: Exception | None = None
         self.op = record()
         self.tokens_ = TokenSource("expired")
+        self.smoke = SmokeBox()
 
     def start_operation(self, target: Any, token: str, process: str, **kw: Any) -> OperationRecord:
         self.calls.append(("start", (target, token, process, kw)))
@@ -76,6 +78,16 @@ class FakeEngine:
 
     def drop_tokens(self, op_id: str) -> None:
         pass
+
+    def smoke_box(self, op_id: str) -> SmokeBox:
+        return self.smoke
+
+    def report_smoke_tests(self, op_id: str, target: Any, attempt: int, outcomes: list[SmokeOutcome]) -> \
+            OperationRecord:
+        self.calls.append(("smoke", (op_id, attempt, outcomes)))
+        if not self.smoke.report(attempt, outcomes):
+            raise InvalidActionError(f"Operation {op_id} is not waiting for the smoke tests of attempt {attempt}")
+        return self.op
 
     def events(self, op_id: str, after_seq: int = 0) -> list[EventRecord]:
         return self.store.events(op_id, after_seq)
@@ -183,3 +195,63 @@ def test_watch_streams_events_then_stopped(service: tuple[pb_grpc.DeployerStub, 
         list(stub.Watch(iter([pb.WatchRequest(start=pb.WatchStart(target=TARGET, operation_id="999999"))]),
                         metadata=TOKEN, timeout=10))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_watch_hands_a_smoke_test_request_over_once_and_the_report_answers_it(
+        service: tuple[pb_grpc.DeployerStub, FakeEngine]) -> None:
+    stub, engine = service
+    engine.smoke.post(SmokeRequest(attempt=2, idle_urls={"web": "https://web-idle.example.com"},
+                                   live_urls={"web": "https://web.example.com"}, mta_id="m", mta_version="2.0.0",
+                                   timeout_s=60, commands=1))
+
+    def finish() -> None:
+        engine.op.state = "ERROR"
+        engine.bus.notify("123456")
+
+    threading.Timer(0.6, finish).start()  # several rounds of the watch loop: still one request
+    start = pb.WatchRequest(start=pb.WatchStart(target=TARGET, operation_id="123456"))
+    events = list(stub.Watch(iter([start]), metadata=TOKEN, timeout=10))
+    asked = [e.smoke_test_request for e in events if e.HasField("smoke_test_request")]
+    assert len(asked) == 1 and asked[0].attempt == 2 and asked[0].commands == 1
+    assert dict(asked[0].idle_urls) == {"web": "https://web-idle.example.com"} and asked[0].timeout_s == 60
+    assert engine.smoke.was_delivered(2)
+
+    report = pb.SmokeTestReport(target=TARGET, operation_id="123456", attempt=2, outcomes=[
+        pb.SmokeTestOutcome(command="./check.sh", passed=False, exit_code=3, seconds=0.5)])
+    stub.ReportSmokeTests(report, metadata=TOKEN, timeout=10)
+    assert engine.smoke.answer(2) == [SmokeOutcome("./check.sh", False, 3, False, 0.5, "")]
+    with pytest.raises(grpc.RpcError) as caught:  # the first report counts; this attempt is answered
+        stub.ReportSmokeTests(report, metadata=TOKEN, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_a_smoke_test_request_never_overtakes_a_line_logged_before_it(
+        service: tuple[pb_grpc.DeployerStub, FakeEngine]) -> None:
+    """A line persisted between the watch's read of events and its look at the smoke box goes out first."""
+    stub, engine = service
+    engine.bus.emit("123456", "Smoke check passed")
+    read = engine.events
+    calls = []
+
+    def events(op_id: str, after_seq: int = 0) -> list[EventRecord]:
+        found = read(op_id, after_seq)
+        calls.append(after_seq)
+        if len(calls) == 1:  # the step logs, and posts its request, right after this read
+            engine.bus.emit("123456", "Waiting for the cf CLI to run 1 smoke-test command against the new version...")
+            engine.smoke.post(SmokeRequest(attempt=1, idle_urls={}, live_urls={}, mta_id="m", mta_version="2",
+                                           timeout_s=60, commands=1))
+        return found
+
+    engine.events = events  # type: ignore[method-assign]
+
+    def finish() -> None:
+        engine.op.state = "ERROR"
+        engine.bus.notify("123456")
+
+    threading.Timer(0.6, finish).start()
+    start = pb.WatchRequest(start=pb.WatchStart(target=TARGET, operation_id="123456"))
+    kinds = [e.progress.text if e.HasField("progress") else e.WhichOneof("kind")
+             for e in stub.Watch(iter([start]), metadata=TOKEN, timeout=10)]
+    assert kinds[:3] == ["Smoke check passed",
+                         "Waiting for the cf CLI to run 1 smoke-test command against the new version...",
+                         "smoke_test_request"], kinds

@@ -235,9 +235,7 @@ func (c control) GetInfo(_ context.Context, req *pb.GetInfoRequest) (*pb.EngineI
 	c.d.InfoReqs = append(c.d.InfoReqs, req)
 	rev := c.d.Revision
 	if rev == pb.Revision_REVISION_UNSPECIFIED {
-		for n := range pb.Revision_name {
-			rev = max(rev, pb.Revision(n)) // the newest
-		}
+		rev = newestRevision()
 	}
 	return &pb.EngineInfo{Version: c.d.Version, Revision: rev, Local: true}, nil
 }
@@ -269,4 +267,15 @@ func (d *Deployer) checkSecretStream(srv any, ss grpc.ServerStream, _ *grpc.Stre
 		return err
 	}
 	return h(srv, ss)
+}
+
+// newestRevision is the newest revision of bgdeploy.v1 the stubs know.
+func newestRevision() pb.Revision {
+	newest := pb.Revision_REVISION_UNSPECIFIED
+	for n := range pb.Revision_name {
+		if r := pb.Revision(n); r > newest {
+			newest = r
+		}
+	}
+	return newest
 }

@@ -75,7 +75,7 @@ def preview(store: Store, settings: EngineSettings, clock: Clock, cc_factory: Ca
 
 def _plan(ctx: StepContext, store: Store) -> DryRunPlan:
     model = ctx.model("live")
-    found = observe.mta_apps(ctx)
+    found = observe.serving_apps(ctx)
     deployed = detection.deployed_version(found)
     if found:  # as the detect step: a version the rule refuses is the plan's one error
         versions.check_version_rule(ctx.options.version_rule or "SAME_HIGHER", deployed or None, model.version)

@@ -1,4 +1,5 @@
-"""Only now may the old apps stop: they are removed (routes, stop, bindings, app), side by side."""
+"""Only now may the old apps stop: they are removed (routes, stop, bindings, app), side by side; those kept
+for rollback-mta (backup-old) stay."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ class UndeployOldApps(Step):
     phase = "UNDEPLOY"
 
     def run(self, ctx: StepContext) -> StepResult:
-        old = observe.old_apps(ctx)
+        kept = {guid for guid, record in ctx.plan.backups.items() if record.kept}  # --backup-previous-version
+        old = [a for a in observe.old_apps(ctx) if a.guid not in kept]
         waits = [w for w in map_all(lambda a: advance_removal(ctx, a.guid, removal_of(ctx, a.guid, a.name)), old,
                                     ctx.settings.max_parallel_apps) if w is not None]
         ctx.save()

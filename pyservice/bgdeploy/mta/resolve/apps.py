@@ -16,6 +16,7 @@ from ..units import boolean, integer, size_mb
 from ..yamlload import child_path
 from .inputs import ArchiveFiles, Selection
 from .module_warnings import module_warnings
+from .smoke import smoke_checks
 from .tasks import module_hooks, module_tasks, task_timeout
 from .values import ModuleValues, PassValues, string_list
 
@@ -132,6 +133,7 @@ def build_app(
     app.tasks = module_tasks(d, params, where)
     app.hooks = module_hooks(d, m, values)
     app.task_timeout_s = task_timeout(d, params, globals_, where)
+    app.smoke_tests = smoke_checks(d, params, where)
     app.env = app_env(m, values)
     app.bindings, app.existing_key_env = service_bindings(d, m, values, services, archive)
     return app
