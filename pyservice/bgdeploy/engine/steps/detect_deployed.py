@@ -20,7 +20,7 @@ class DetectDeployedMta(Step):
     error_message = "Error detecting the deployed MTA"
 
     def run(self, ctx: StepContext) -> StepResult:
-        found = [a for a in observe.mta_apps(ctx) if not backup.is_kept(a)]  # kept ones: backup-replace
+        found = observe.serving_apps(ctx)  # apps kept for rollback-mta are replaced, not detected
         model = ctx.model("live")
         if not found:
             ctx.log.info(msg.NO_DEPLOYED_MTA)
