@@ -63,13 +63,14 @@ class Process:
     disk_mb: int
     command: str | None
     health_check: HealthCheckSettings
+    app_guid: str = ""
 
     @classmethod
     def of(cls, res: Json) -> Process:
         hc = res.get("health_check") or {}
         return cls(res["guid"], res.get("type", "web"), int(res.get("instances", 1)),
                    int(res.get("memory_in_mb") or 0), int(res.get("disk_in_mb") or 0), res.get("command"),
-                   HealthCheckSettings(hc.get("type", "port"), dict(hc.get("data") or {})))
+                   HealthCheckSettings(hc.get("type", "port"), dict(hc.get("data") or {})), _rel(res, "app"))
 
 
 @dataclass(frozen=True)

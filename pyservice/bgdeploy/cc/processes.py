@@ -12,6 +12,14 @@ def web(cc: CloudController, app_guid: str) -> Process:
     return Process.of(cc.get(f"/v3/apps/{app_guid}/processes/web"))
 
 
+def web_instances(cc: CloudController, app_guids: list[str]) -> dict[str, int]:
+    """app guid -> instance count of its web process, for several apps in one request."""
+    if not app_guids:
+        return {}
+    found = cc.list("/v3/processes", app_guids=sorted(set(app_guids)), types=["web"])
+    return {p.app_guid: p.instances for p in map(Process.of, found)}
+
+
 def update(cc: CloudController, process_guid: str, body: dict[str, Any]) -> None:
     cc.patch(f"/v3/processes/{process_guid}", body)
 

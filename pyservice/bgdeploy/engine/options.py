@@ -1,6 +1,7 @@
 """The deploy flags that reach the engine, typed (one field per `DeployOptions` field of the proto).
 
-Zero values mean "not set", as in the proto. Stored with the operation as a plain dict.
+Zero values mean "not set", as in the proto, except where the proto field is `optional` (None = not set).
+Stored with the operation as a plain dict (only what differs from the defaults).
 """
 
 from __future__ import annotations
@@ -33,9 +34,16 @@ class DeployOptions:
     all_modules: bool = False
     all_resources: bool = False
     keep_original_app_names: bool = False  # deploy --strategy blue-green (idle/live names)
+    # Waiting for the routers (engine/route_check.py); unset values take the engine's defaults.
+    route_check: str = ""  # probe (default) | timer | none
+    drain_seconds: int | None = None  # after the old apps left the routes, before they stop (0 is a value)
+    route_check_probes: int = 0  # consecutive confirming probes per route and instance
+    route_check_spread_ms: int = 0  # the shortest time those probes span
+    route_check_timeout_s: int = 0  # how long one wait for the routers may take
 
     def plain(self) -> dict[str, Any]:
-        return {k: v for k, v in to_plain(self).items() if v not in (0, "", False, [], None)}
+        defaults = to_plain(DeployOptions())
+        return {k: v for k, v in to_plain(self).items() if v != defaults[k]}
 
     @classmethod
     def of(cls, plain: dict[str, Any]) -> DeployOptions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bgdeploy.engine.step import Step
 from bgdeploy.engine.steps.collect_target import CollectTargetFacts
+from bgdeploy.engine.steps.confirm_routes import AFTER_DEPLOY, AFTER_MAP, AFTER_UNMAP, ConfirmRoutes
 from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
@@ -12,7 +13,6 @@ from bgdeploy.engine.steps.pause import AwaitConfirmation
 from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
 from bgdeploy.engine.steps.rename_idle import RenameIdleApps
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
-from bgdeploy.engine.steps.settle import SettleRoutes
 from bgdeploy.engine.steps.undeploy_mta import UndeployMta
 from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
@@ -22,13 +22,13 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     DetectDeployedMta(),
     CreateOrUpdateServices(),
     DeployApps(),  # new colour on temporary routes (first deploy: productive routes)
-    SettleRoutes("after_deploy"),
+    ConfirmRoutes(AFTER_DEPLOY),  # temporary routes answer from every new instance
     AwaitConfirmation(),  # ACTION_REQUIRED until resume
     PrepareLiveApps(),
     MapProductiveRoutes(),  # new colour joins the productive routes
-    SettleRoutes("after_map"),
+    ConfirmRoutes(AFTER_MAP),  # productive routes answer from every new instance
     UnmapOldApps(),  # old colour leaves them; temporary routes deleted
-    SettleRoutes("after_unmap"),
+    ConfirmRoutes(AFTER_UNMAP),  # no router sends traffic to the old ones; drain
     UndeployOldApps(),  # only now may the old colour stop
     RenameIdleApps(),  # idle/live names (deploy --strategy blue-green): X-idle becomes X
     DeleteDiscontinuedServices(),
@@ -39,9 +39,9 @@ DEPLOY: list[Step] = [
     DetectDeployedMta(),
     CreateOrUpdateServices(),
     DeployApps(),
-    SettleRoutes("after_deploy"),
+    ConfirmRoutes(AFTER_DEPLOY),  # temporary routes answer from every new instance
     UnmapOldApps(),
-    SettleRoutes("after_unmap"),
+    ConfirmRoutes(AFTER_UNMAP),  # no router sends traffic to the old ones; drain
     UndeployOldApps(),
     DeleteDiscontinuedServices(),
 ]

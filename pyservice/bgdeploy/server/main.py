@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from bgdeploy.engine.api import Engine
 from bgdeploy.engine.settings import EngineSettings
+from bgdeploy.routers.addresses import AddressMap
 from bgdeploy.server.files import FileStore
 from bgdeploy.server.servicer import Activity, DeployerService
 from bgdeploy.store import open_store
@@ -52,7 +53,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--idle-exit-seconds", type=float, default=None,
                        help="exit when idle this long (0: never; default: 30 minutes on a Unix socket, else never)")
     serve.add_argument("--route-settle-seconds", type=float,
-                       default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")))
+                       default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")),
+                       help="the fixed wait for the routers of --route-check timer (and where they cannot be probed)")
+    serve.add_argument("--route-address", action="append", metavar="DOMAIN=[SCHEME://]HOST:PORT",
+                       default=[a for a in os.environ.get("BGDEPLOY_ROUTE_ADDRESSES", "").split(",") if a.strip()],
+                       help="probe the routers of DOMAIN (and hosts under it) at HOST:PORT instead of the address "
+                            "DNS gives (repeatable; env BGDEPLOY_ROUTE_ADDRESSES, comma-separated)")
+    serve.add_argument("--drain-seconds", type=float,
+                       default=float(os.environ.get("BGDEPLOY_DRAIN_SECONDS", "2")),
+                       help="default of the deploy flag --drain-seconds")
     serve.add_argument("--max-parallel-apps", type=int,
                        default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "16")),
                        help="modules of one wave deployed at once (1: one after another)")
@@ -68,7 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     os.chmod(state_dir, 0o700)
     database = args.database or f"sqlite:///{state_dir / 'state.db'}"
     store = open_store(database)
+    try:
+        AddressMap.parse(args.route_address)
+    except ValueError as exc:
+        print(f"bgdeploy-engine: {exc}", file=sys.stderr)
+        return 2
     settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds,
+                              route_addresses=tuple(args.route_address), drain_s=max(0.0, args.drain_seconds),
                               max_parallel_apps=max(1, args.max_parallel_apps))
     files = FileStore(store, str(state_dir))
     engine = Engine(store, settings)

@@ -1,15 +1,14 @@
 """The steps around the switch, on a v1 (blue) deployed by the same steps: detect, pause, prepare-live,
-map-live-routes, unmap-old, settle, undeploy-old. Each writes what it must, and nothing when run again."""
+map-live-routes, unmap-old, undeploy-old. Each writes what it must, and nothing when run again."""
 
 from __future__ import annotations
 
-from bgdeploy.engine.step import DONE, PAUSE, Wait
+from bgdeploy.engine.step import DONE, PAUSE
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
 from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
 from bgdeploy.engine.steps.pause import AwaitConfirmation
 from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
-from bgdeploy.engine.steps.settle import SettleRoutes
 from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 
@@ -47,7 +46,7 @@ def test_detect_renames_apps_deployed_without_colours_to_blue(world: World) -> N
 
 def test_v2_apps_go_on_temporary_routes_and_the_pause_holds_until_resumed(world: World) -> None:
     deploy(world, "1.0.0")
-    ctx = deploy(world, "2.0.0", until="settle-after_deploy")
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy")
     assert routes(world)["web-space"] == ["web-blue"]
     assert routes(world)["org-space-web-idle"] == ["web-green"]
     assert world.run(AwaitConfirmation(), ctx) == PAUSE
@@ -55,16 +54,6 @@ def test_v2_apps_go_on_temporary_routes_and_the_pause_holds_until_resumed(world:
     ctx.plan.resumed = True
     assert world.run(AwaitConfirmation(), ctx) == DONE
     assert writes_of(world, DeployApps(), ctx) == []
-
-
-def test_settle_waits_for_the_persisted_deadline(world: World) -> None:
-    ctx = world.context("1.0.0")
-    assert SettleRoutes("after_map").run(ctx) == DONE
-    ctx.plan.settle["after_map"] = world.clock.now() + 5
-    result = SettleRoutes("after_map").run(ctx)
-    assert isinstance(result, Wait) and result.until == world.clock.now() + 5
-    world.clock.t += 5
-    assert SettleRoutes("after_map").run(ctx) == DONE
 
 
 def test_prepare_live_restarts_green_with_the_live_env(world: World) -> None:
@@ -102,11 +91,12 @@ def test_switch_map_unmap_undeploy(world: World) -> None:
     writes = writes_of(world, MapProductiveRoutes(), ctx)
     assert sorted(writes)[0].startswith("POST /v3/routes/") and all("/destinations" in w for w in writes)
     assert routes(world)["web-space"] == ["web-blue", "web-green"]
-    assert "after_map" in ctx.plan.settle
     assert writes_of(world, MapProductiveRoutes(), ctx) == []
 
     writes_of(world, UnmapOldApps(), ctx)
     assert routes(world)["web-space"] == ["web-green"]
+    assert sorted((u.host, u.app) for u in ctx.plan.unmapped) == [
+        ("org-space-api.apps.sim.test", "api-blue"), ("web-space.apps.sim.test", "web-blue")]
     assert "org-space-web-idle" not in routes(world)
     assert world.app("web-blue") is not None  # still there: only unmapped
     assert writes_of(world, UnmapOldApps(), ctx) == []

@@ -57,7 +57,12 @@ class World:
         self.store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
         self.bus = EventBus(self.store)
         self.clock = FakeClock()
-        self.settings = EngineSettings(state_dir=str(tmp_path), route_settle_s=5.0)
+        # The simulator's routers listen on a loopback port; the engine reaches them through its
+        # documented override, as the e2e tests do (routers/addresses.py).
+        self.router_port = self.sim.sim.router.start("127.0.0.1", 0)
+        self.router_address = f"apps.sim.test=http://127.0.0.1:{self.router_port}"
+        self.settings = EngineSettings(state_dir=str(tmp_path), route_settle_s=5.0,
+                                       route_addresses=(self.router_address,))
         self.space = self.sim.sim.store.all("spaces")[0]
         self.org = self.sim.sim.store.all("organizations")[0]
         self._n = 0

@@ -100,7 +100,7 @@ class DeployOne:
         app = ensure_app(ctx, work, spec, name, spec.env)
         work.app_state = app.state
         work.deployed_digest = app.annotations.get(bits.DIGEST_ANNOTATION, "")
-        ensure_process(ctx, work, spec, app.guid)
+        work.instances = ensure_process(ctx, work, spec, app.guid)
         ensure_bindings(ctx, work, spec, app.guid, name)
         self._go("bindings")
 
@@ -184,12 +184,7 @@ class DeployOne:
         return None
 
     def _finish(self) -> None:
-        work = self.work
-        if work.started:
-            # Routers learn of new routes and instances late: users get the app only once they can reach it.
-            with self.ctx.lock:
-                self.ctx.plan.settle["after_deploy"] = self.ctx.now() + self.ctx.settings.route_settle_s
-        work.stage = DONE_STAGE
+        self.work.stage = DONE_STAGE  # the routers' learning is confirmed by routes-after_deploy
 
     def _check_time(self, timeout_s: int, what: str) -> None:
         if expired(self.ctx.now(), self.work.wait_since, timeout_s):
