@@ -10,7 +10,8 @@ import (
 const deployLine = "MTA [-e] [-t] [--version-rule] [-u] [-f] [--retries] [--no-start] [--namespace] [--delete-services] " +
 	"[--delete-service-keys] [--keep-files] [--no-restart-subscribed-apps] [--abort-on-error] %s [--skip-idle-start] " +
 	"[-m] [-r] [--all-modules] [--all-resources] [--apps-start-timeout] [--apps-stage-timeout] [--apps-upload-timeout] " +
-	"[--apps-task-execution-timeout] [--json]"
+	"[--apps-task-execution-timeout] [--route-check] [--drain-seconds] [--route-check-probes] [--route-check-spread-ms] " +
+	"[--route-check-timeout] [--json]"
 
 var bgDeployCommand = command{
 	name:     cmdBgDeploy,

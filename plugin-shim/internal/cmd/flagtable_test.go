@@ -109,7 +109,8 @@ func TestUsageShowsPlaceholders(t *testing.T) {
 var deployFlagSamples = map[string]string{
 	"t": "5", "apps-start-timeout": "5", "apps-stage-timeout": "5", "apps-upload-timeout": "5",
 	"apps-task-execution-timeout": "5", "version-rule": "ALL", "namespace": "ns", "strategy": "default",
-	"m": "mod", "r": "res",
+	"m": "mod", "r": "res", "route-check": "timer", "drain-seconds": "0", "route-check-probes": "5",
+	"route-check-spread-ms": "500", "route-check-timeout": "60",
 }
 
 func TestEveryDeployFlagReachesDeployOptions(t *testing.T) {
