@@ -27,8 +27,14 @@ class Result:
         return self.out + self.err
 
 
+SIM_DOMAIN = "apps.sim.test"
+
+
 class Cf:
-    def __init__(self, home: Path, *, route_settle_s: float = 1.5, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, home: Path, *, route_settle_s: float = 1.5, extra_env: dict[str, str] | None = None,
+                 router_url: str = "") -> None:
+        """router_url: the simulator's router, where the engine it starts probes routes of apps.sim.test
+        (the engine's documented override `--route-address`, as DNS does not know that domain)."""
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         self.env = {
@@ -40,6 +46,7 @@ class Cf:
             "LANG": "C.UTF-8",
             "CF_BG_DEPLOY_ENGINE_CMD": f"{ENGINE}",
             "BGDEPLOY_ROUTE_SETTLE_SECONDS": str(route_settle_s),
+            **({"BGDEPLOY_ROUTE_ADDRESSES": f"{SIM_DOMAIN}={router_url}"} if router_url else {}),
             **(extra_env or {}),
         }
 

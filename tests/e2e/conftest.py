@@ -27,7 +27,8 @@ def sim(tmp_path: Path) -> Iterator[object]:
 
 @pytest.fixture
 def cf(sim: object, tmp_path: Path) -> Iterator[Cf]:
-    client = Cf(tmp_path / "cfhome", route_settle_s=float(os.environ.get("E2E_ROUTE_SETTLE_S", "1.5")))
+    client = Cf(tmp_path / "cfhome", route_settle_s=float(os.environ.get("E2E_ROUTE_SETTLE_S", "1.5")),
+                router_url=sim.router_url)  # type: ignore[attr-defined]
     client.login(sim.api_url)  # type: ignore[attr-defined]
     client.install_plugin()
     try:

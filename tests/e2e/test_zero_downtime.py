@@ -8,7 +8,7 @@ import re
 import time
 
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
-from e2e.traffic import Sample, Traffic
+from e2e.traffic import Sample, Traffic, wait_answering
 
 HOSTS = ["web-space.apps.sim.test", "org-space-api.apps.sim.test"]
 
@@ -19,6 +19,7 @@ def served_by(samples: list[Sample], start: float, end: float) -> set[str]:
 
 def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
     assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    wait_answering(sim.router_url, HOSTS)
     with Traffic(sim.router_url, HOSTS, threads=8, target_rps=300) as traffic:
         time.sleep(1.0)
         t0 = time.time()
@@ -44,6 +45,7 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
 
 def test_no_request_fails_during_abort(sim, cf) -> None:
     assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    wait_answering(sim.router_url, HOSTS)
     with Traffic(sim.router_url, HOSTS, threads=8, target_rps=300) as traffic:
         res = cf("bg-deploy", str(SAMPLE_V2))
         op = re.search(r"-i (\d+) -a abort", res.out)

@@ -95,3 +95,21 @@ def get(router_url: str, host: str, path: str = "/") -> tuple[int, str]:
         return resp.status, resp.read().decode(errors="replace").strip()
     finally:
         conn.close()
+
+
+def wait_answering(router_url: str, hosts: list[str], timeout_s: float = 60.0) -> None:
+    """Until every host answers 200 through the routers: a first deploy does not wait for them to learn
+    its routes (nothing was live to protect), so a test that sends traffic right after it does."""
+    deadline = time.monotonic() + timeout_s
+    for host in hosts:
+        while get_status(router_url, host) != 200:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{host} did not answer within {timeout_s} s")
+            time.sleep(0.05)
+
+
+def get_status(router_url: str, host: str) -> int:
+    try:
+        return get(router_url, host)[0]
+    except (OSError, http.client.HTTPException):
+        return 0

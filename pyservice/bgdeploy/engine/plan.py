@@ -29,6 +29,7 @@ class DeployedApp:
     module: str
     color: str | None
     created_at: str
+    digest: str = ""  # content digest of its bits (annotation), to reuse an unchanged droplet
 
 
 @dataclass
@@ -49,6 +50,7 @@ class AppWork:
     app_state: str = ""  # STARTED / STOPPED as last seen
     deployed_digest: str = ""  # the digest annotation the app had when this operation found it
     instances: int = 0  # of the web process, as this operation set it (route checks probe each one)
+    copy_refused: bool = False  # the unchanged droplet could not be copied: upload instead
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
     wait_since: float = 0.0
     polls: int = 0

@@ -2,4 +2,4 @@
 
 
 def load_all() -> None:
-    from . import apps, jobs, orgs, packages, processes, root, routes, services  # noqa: F401
+    from . import apps, droplet_copy, jobs, orgs, packages, processes, root, routes, services  # noqa: F401

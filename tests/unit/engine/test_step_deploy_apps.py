@@ -11,7 +11,7 @@ from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
 from bgdeploy.errors import CloudControllerError
 
-from .world import World
+from .world import World, deploy
 
 
 def first_deploy_plan() -> DeploymentPlan:
@@ -60,3 +60,30 @@ def test_a_lost_answer_to_create_app_adopts_the_app_instead_of_failing(world: Wo
                              "times": 2}])
     assert world.run(DeployApps(), ctx) == DONE
     assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-blue", "web-blue"]
+
+
+
+def test_unchanged_bits_reuse_the_live_droplet_without_upload_or_staging(world: World) -> None:
+    """The sample's v2 has the same module files as v1, in a rebuilt archive (other zip dates)."""
+    deploy(world, "1.0.0")
+    before = len(world.sim.mutations())
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy")
+    writes = world.sim.mutations()[before:]
+    assert writes.count("POST /v3/droplets") == 2
+    assert not [w for w in writes if w.endswith("/upload") or w in ("POST /v3/packages", "POST /v3/builds")], writes
+    said = world.messages(ctx)
+    assert 'Application "web-green" uses the unchanged droplet of "web-blue"' in said
+    assert 'Application "api-green" uses the unchanged droplet of "api-blue"' in said
+    assert {a.digest for a in ctx.plan.deployed} == {ctx.plan.apps["web"].digest, ctx.plan.apps["api"].digest}
+
+
+def test_a_refused_droplet_copy_falls_back_to_an_upload(world: World) -> None:
+    deploy(world, "1.0.0")
+    with world.sim.sim.lock:  # CC expires old droplets; an expired one cannot be copied
+        for droplet in world.sim.sim.store.all("droplets"):
+            droplet["state"] = "EXPIRED"
+    before = len(world.sim.mutations())
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy")
+    writes = world.sim.mutations()[before:]
+    assert writes.count("POST /v3/builds") == 2 and sum(w.endswith("/upload") for w in writes) == 2
+    assert ctx.plan.apps["web"].stage == "done"

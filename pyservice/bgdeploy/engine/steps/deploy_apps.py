@@ -2,7 +2,8 @@
 
 Blue-green with a live version: the new apps get their temporary routes and the idle environment.
 Otherwise (first deploy, plain deploy) they get their productive routes at once. Each app moves through
-stages (app → bindings → bits → package → build → staging → droplet → routes → start → running), saved
+stages (app → bindings → bits → package → build → staging → droplet → routes → start → running; bits
+unchanged from the live colour: bits → copying → droplet, no upload and no staging), saved
 in the plan, so a retry or a restarted engine continues at the stage that did not finish, and a wait
 (upload, staging, start) goes back to the runner instead of sleeping.
 """
@@ -121,8 +122,28 @@ class DeployOne:
                 ctx.log.info(msg.CONTENT_UNCHANGED.format(app=work.name), app=work.name, module=spec.module)
                 self._go("routes")
                 return
+            source = None if work.copy_refused else bits.unchanged_source(ctx, work, spec.module)
+            copied = bits.copy_droplet(ctx, work, source) if source is not None else None
+            if source is not None and copied is not None:
+                work.droplet_guid = copied
+                ctx.log.info(msg.REUSING_DROPLET.format(app=work.name, source=source.name), app=work.name,
+                             module=spec.module)
+                self._go("copying")
+                return
             bits.upload_package(ctx, work, spec, tmp)
         self._go("package")
+
+    def stage_copying(self) -> float | None:
+        state = bits.droplet_state(self.ctx, self.work)
+        if state == "STAGED":
+            self._go("droplet")
+        elif state in ("FAILED", "EXPIRED"):
+            self.work.copy_refused = True  # upload the bits instead
+            self._go("bits")
+        else:
+            self._check_time(self.timeouts.upload_s, "Copying the droplet")
+            return self._poll()
+        return None
 
     def stage_package(self) -> float | None:
         if bits.package_state(self.ctx, self.work).state != "READY":
@@ -193,10 +214,11 @@ class DeployOne:
 
 # A poll that fails (staging failed, an instance crashed, a timeout) sends a retry back to the stage that
 # starts that work again; any other stage is simply run again.
-REDO_FROM = {"package": "bits", "staging": "build", "running": "start"}
+REDO_FROM = {"package": "bits", "copying": "bits", "staging": "build", "running": "start"}
 
 STAGES = {
     "app": DeployOne.stage_app, "bindings": DeployOne.stage_bindings, "bits": DeployOne.stage_bits,
+    "copying": DeployOne.stage_copying,
     "package": DeployOne.stage_package, "build": DeployOne.stage_build, "staging": DeployOne.stage_staging,
     "droplet": DeployOne.stage_droplet, "routes": DeployOne.stage_routes, "start": DeployOne.stage_start,
     "running": DeployOne.stage_running,

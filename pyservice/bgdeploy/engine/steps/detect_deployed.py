@@ -11,6 +11,7 @@ from bgdeploy import messages as msg
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc.models import App
 from bgdeploy.engine import colors, observe
+from bgdeploy.engine.actions.apps import DIGEST_ANNOTATION
 from bgdeploy.engine.actions.removal import advance_removal, removal_of
 from bgdeploy.engine.plan import COLORS, IDLE_LIVE, IDLE_SUFFIX, LIVE_SUFFIX, DeployedApp
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -62,7 +63,8 @@ class DetectDeployedMta(Step):
             name, color = colors.colored_name(app.name, colors.BLUE), colors.BLUE
             ctx.log.info(msg.ADDING_COLOR.format(old=app.name, new=name))
             cc_apps.update(ctx.cc, app.guid, name=name)
-        return DeployedApp(app.guid, name, app.module, color, app.created_at)
+        return DeployedApp(app.guid, name, app.module, color, app.created_at,
+                           app.annotations.get(DIGEST_ANNOTATION, ""))
 
     @staticmethod
     def _idle_live(ctx: StepContext, found: list[App]) -> StepResult:
@@ -80,7 +82,8 @@ class DetectDeployedMta(Step):
                 name = app.name + LIVE_SUFFIX
                 ctx.log.info(msg.ADDING_COLOR.format(old=app.name, new=name), app=app.name)
                 cc_apps.update(ctx.cc, app.guid, name=name)
-            apps.append(DeployedApp(app.guid, name, app.module, None, app.created_at))
+            apps.append(DeployedApp(app.guid, name, app.module, None, app.created_at,
+                                    app.annotations.get(DIGEST_ANNOTATION, "")))
         plan = ctx.plan
         plan.deployed, plan.detected = apps, True
         plan.live_version = any(a.name.endswith(LIVE_SUFFIX) for a in apps)
