@@ -104,3 +104,40 @@ def test_switch_map_unmap_undeploy(world: World) -> None:
     writes_of(world, UndeployOldApps(), ctx)
     assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]
     assert writes_of(world, UndeployOldApps(), ctx) == []
+
+
+def test_old_apps_go_with_their_bindings_in_one_delete(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="undeploy-old")
+    before = len(world.sim.mutations())
+    world.run(UndeployOldApps(), ctx)
+    writes = world.sim.mutations()[before:]
+    assert not [w for w in writes if w.startswith("DELETE /v3/service_credential_bindings")], writes
+    assert not [b for b in world.sim.state()["service_credential_bindings"] if b["app_guid"] not in
+                {a["guid"] for a in world.sim.state()["apps"]}]
+
+
+def test_when_cc_cannot_delete_the_bindings_with_the_app_they_go_first(world: World, monkeypatch) -> None:
+    """CC fails an app deletion that triggered asynchronous unbinding (AppDelete's
+    AsyncBindingDeletionsTriggered); the removal then unbinds first and deletes the app again."""
+    from ccsim.errors import CCError
+    from ccsim.resources import apps as sim_apps
+
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="undeploy-old")
+    real = sim_apps.destroy_app
+    failed: list[str] = []
+
+    def async_unbinding(sim: object, guid: str) -> None:
+        if world.sim.sim.store.where("service_credential_bindings", app_guid=guid) and guid not in failed:
+            failed.append(guid)
+            raise CCError(422, 90008, "CF-AsyncServiceBindingOperationInProgress",
+                          "An operation for the service binding is in progress.")
+        real(sim, guid)
+
+    monkeypatch.setattr(sim_apps, "destroy_app", async_unbinding)
+    before = len(world.sim.mutations())
+    world.run(UndeployOldApps(), ctx)
+    writes = world.sim.mutations()[before:]
+    assert failed and any(w.startswith("DELETE /v3/service_credential_bindings") for w in writes)
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]

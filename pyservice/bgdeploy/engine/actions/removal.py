@@ -1,4 +1,4 @@
-"""Removing an app: its routes (unless another app uses them), stop, bindings, the app. Gone = done.
+"""Removing an app: its routes (unless another app uses them), stop, the app (with its bindings). Gone = done.
 
 Each call advances one app's `Removal` as far as it can without waiting; it returns the wall time to be
 called again while CC jobs run, or None when the app is gone.
@@ -14,8 +14,10 @@ from bgdeploy.engine.actions import jobs
 from bgdeploy.engine.plan import Removal
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import StepContext
+from bgdeploy.errors import CloudControllerError
 
 JOB_TIMEOUT_S = 600
+UNBIND_FIRST = "unbind-first"
 
 
 def removal_of(ctx: StepContext, guid: str, name: str) -> Removal:
@@ -24,11 +26,20 @@ def removal_of(ctx: StepContext, guid: str, name: str) -> Removal:
 
 
 def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
+    """Routes, stop, then the app: CC deletes its bindings with it (as `cf delete` relies on). Where a
+    broker unbinds asynchronously CC fails that deletion; then the bindings go first, one by one."""
     cc = ctx.cc
     if work.stage == "gone":
         return None
     if work.jobs:
-        work.jobs = jobs.pending(ctx, work.jobs, "Deleting the application", work.wait_since, JOB_TIMEOUT_S)
+        try:
+            work.jobs = jobs.pending(ctx, work.jobs, "Deleting the application", work.wait_since, JOB_TIMEOUT_S)
+        except CloudControllerError as exc:
+            if work.stage != "deleted":
+                raise
+            ctx.log.debug(f"deleting {work.name} with its bindings failed ({exc}); unbinding first")
+            work.stage, work.jobs = UNBIND_FIRST, []
+            ctx.save()
         if work.jobs:
             work.polls += 1
             return next_poll(ctx.now(), work.polls)
@@ -53,10 +64,11 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
     if app.state == "STARTED":
         ctx.log.info(msg.STOPPING_APP.format(app=work.name), app=work.name)
         cc_apps.stop(cc, guid)
-    for binding in cc_bindings.for_app(cc, guid):
-        _collect(ctx, work, cc_bindings.delete(cc, binding.guid))
-    if work.jobs:
-        return next_poll(ctx.now(), 0)  # bindings go before the app
+    if work.stage == UNBIND_FIRST:
+        for binding in cc_bindings.for_app(cc, guid):
+            _collect(ctx, work, cc_bindings.delete(cc, binding.guid))
+        if work.jobs:
+            return next_poll(ctx.now(), 0)  # bindings go before the app
     ctx.log.info(msg.DELETING_APP.format(app=work.name), app=work.name)
     work.stage = "deleted"
     _collect(ctx, work, cc_apps.delete(cc, guid))
