@@ -157,6 +157,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         asked = False
         try:
             while not done.is_set():
+                generation = self.engine.bus.generation(op_id)
                 op = self.engine.get(op_id)
                 live = self.engine.is_live(op_id)
                 events = self.engine.events(op_id, seq)
@@ -172,8 +173,8 @@ class DeployerService(pb_grpc.DeployerServicer):
                     yield pb.Event(operation_id=op_id, token_request=pb.TokenRequest(reason="token expires soon"))
                 elif not tokens.wanted():
                     asked = False
-                if not events:
-                    self.engine.bus.wait(op_id, 0.25)
+                if not events:  # woken by the next event or state change (pushed), or to look at the token
+                    self.engine.bus.wait(op_id, 0.25, seen=generation)
         finally:
             tokens.detach()
 
