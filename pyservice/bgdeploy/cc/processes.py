@@ -28,6 +28,20 @@ def scale(cc: CloudController, process_guid: str, body: dict[str, Any]) -> None:
     cc.post(f"/v3/processes/{process_guid}/actions/scale", body, repeatable=True)
 
 
+def web_instance_states(cc: CloudController, app_guid: str) -> list[str]:
+    """The state of each instance of the app's web process, in one request (one entry per instance)."""
+    stats = cc.get_or_none(f"/v3/apps/{app_guid}/processes/web/stats") or {}
+    return [r.get("state", "DOWN") for r in stats.get("resources", [])]
+
+
+def scale_web(cc: CloudController, app_guid: str, body: dict[str, Any]) -> Process:
+    return Process.of(cc.post(f"/v3/apps/{app_guid}/processes/web/actions/scale", body, repeatable=True).json())
+
+
+def update_web(cc: CloudController, app_guid: str, body: dict[str, Any]) -> None:
+    cc.patch(f"/v3/apps/{app_guid}/processes/web", body)
+
+
 def instance_states(cc: CloudController, process_guid: str) -> list[str]:
     stats = cc.get_or_none(f"/v3/processes/{process_guid}/stats") or {}
     return [r.get("state", "DOWN") for r in stats.get("resources", [])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bgdeploy.engine.plan import COLORS, DeploymentPlan
+from bgdeploy.engine.plan import COLORS, DeployedApp, DeploymentPlan
 from bgdeploy.engine.step import DONE
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
@@ -30,7 +30,10 @@ def test_first_run_creates_each_app_once_and_a_second_run_writes_nothing(world: 
     assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-blue", "web-blue"]
     assert {a["state"] for a in world.sim.state()["apps"]} == {"STARTED"}
 
-    again = world.context("1.0.0", plan=first_deploy_plan())
+    plan = first_deploy_plan()  # a new operation, whose detect step found the apps (by their labels)
+    plan.deployed = [DeployedApp(a["guid"], a["name"], a["name"].split("-")[0], "BLUE", "")
+                     for a in world.sim.state()["apps"]]
+    again = world.context("1.0.0", plan=plan)
     before = len(world.sim.mutations())
     assert world.run(DeployApps(), again) == DONE
     new = world.sim.mutations()[before:]

@@ -28,13 +28,22 @@ def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: d
     cc, space = ctx.cc, ctx.op.space_guid
     lifecycle = cc_apps.lifecycle(spec.buildpacks, spec.stack, docker=bool(spec.docker_image))
     meta = app_metadata(ctx, spec)
-    app = cc_apps.find(cc, space, name)
+    # An app this MTA does not have yet is created at once; a name taken by an app we did not see is
+    # found and updated instead. Only an app this call created counts as fresh (nothing bound or mapped).
+    known = bool(work.guid) or any(a.name == name for a in ctx.plan.deployed)
+    app = cc_apps.find(cc, space, name) if known else None
     if app is None:
         ctx.log.info(msg.CREATING_APP.format(app=name, module=spec.module), app=name, module=spec.module)
-        app = create_or_adopt(lambda: cc_apps.find(cc, space, name),
-                              lambda: cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=meta))
-        work.guid, work.name = app.guid, name
-        return app
+        made: list[App] = []
+
+        def create() -> App:
+            made.append(cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=meta))
+            return made[-1]
+
+        app = create_or_adopt(lambda: cc_apps.find(cc, space, name), create)
+        work.guid, work.name, work.fresh = app.guid, name, bool(made) and made[-1].guid == app.guid
+        if work.fresh:
+            return app
     ctx.log.info(msg.UPDATING_APP.format(app=name), app=name, module=spec.module)
     work.guid, work.name = app.guid, name
     if _differs(app, lifecycle, meta):
@@ -76,7 +85,10 @@ def mark_restart(ctx: StepContext, work: AppWork) -> None:
 
 
 def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str) -> int:
-    """Scale and configure the web process; returns its instance count."""
+    """Scale and configure the web process; returns its instance count. A fresh app's process is set
+    without reading it first (nothing runs yet, so nothing restarts)."""
+    if work.fresh:
+        return _configure_fresh(ctx, spec, app_guid)
     proc = cc_processes.web(ctx.cc, app_guid)
     scale: dict[str, Any] = {}
     if spec.instances is not None and proc.instances != spec.instances:
@@ -89,13 +101,7 @@ def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str
     if spec.command is not None and proc.command != spec.command:
         patch["command"] = spec.command
     if spec.health_check is not None:
-        hc: dict[str, Any] = {"type": spec.health_check.type, "data": {}}
-        if spec.health_check.endpoint and spec.health_check.type == "http":
-            hc["data"]["endpoint"] = spec.health_check.endpoint
-        if spec.health_check.timeout_s:
-            hc["data"]["timeout"] = spec.health_check.timeout_s
-        if spec.health_check.invocation_timeout_s:
-            hc["data"]["invocation_timeout"] = spec.health_check.invocation_timeout_s
+        hc = _health_check(spec)
         current = proc.health_check
         if current.type != hc["type"] or any(current.data.get(k) != v for k, v in hc["data"].items()):
             patch["health_check"] = hc
@@ -106,3 +112,34 @@ def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str
     if patch:
         cc_processes.update(ctx.cc, proc.guid, patch)
     return int(scale.get("instances", proc.instances))
+
+
+def _configure_fresh(ctx: StepContext, spec: AppSpec, app_guid: str) -> int:
+    scale: dict[str, Any] = {k: v for k, v in (("instances", spec.instances), ("memory_in_mb", spec.memory_mb),
+                                               ("disk_in_mb", spec.disk_mb)) if v}
+    instances = cc_processes.scale_web(ctx.cc, app_guid, scale).instances if scale else 1
+    patch = _process_patch(spec)
+    if patch:
+        cc_processes.update_web(ctx.cc, app_guid, patch)
+    return spec.instances if spec.instances is not None else instances
+
+
+def _process_patch(spec: AppSpec) -> dict[str, Any]:
+    patch: dict[str, Any] = {}
+    if spec.command is not None:
+        patch["command"] = spec.command
+    if spec.health_check is not None:
+        patch["health_check"] = _health_check(spec)
+    return patch
+
+
+def _health_check(spec: AppSpec) -> dict[str, Any]:
+    assert spec.health_check is not None
+    hc: dict[str, Any] = {"type": spec.health_check.type, "data": {}}
+    if spec.health_check.endpoint and spec.health_check.type == "http":
+        hc["data"]["endpoint"] = spec.health_check.endpoint
+    if spec.health_check.timeout_s:
+        hc["data"]["timeout"] = spec.health_check.timeout_s
+    if spec.health_check.invocation_timeout_s:
+        hc["data"]["invocation_timeout"] = spec.health_check.invocation_timeout_s
+    return hc

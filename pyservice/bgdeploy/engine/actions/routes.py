@@ -41,15 +41,28 @@ def ensure_route(ctx: StepContext, route: Route) -> CcRoute:
                            lambda: cc_routes.create(ctx.cc, ctx.op.space_guid, domain, route.host, route.path))
 
 
-def map_routes(ctx: StepContext, app_guid: str, app_name: str, wanted: list[Route], *, unmap_others: bool) -> bool:
-    """Map `wanted` to the app; with unmap_others, take the app off every other route. True if changed."""
+def create_route(ctx: StepContext, route: Route) -> CcRoute:
+    """The route, created first and looked up only if it exists already (for routes usually new)."""
+    domain = domain_guid(ctx, route.domain)
+
+    def find() -> CcRoute | None:
+        return cc_routes.find(ctx.cc, domain, route.host, route.path)
+
+    return create_or_adopt(find, lambda: cc_routes.create(ctx.cc, ctx.op.space_guid, domain, route.host, route.path))
+
+
+def map_routes(ctx: StepContext, app_guid: str, app_name: str, wanted: list[Route], *, unmap_others: bool,
+               fresh: bool = False) -> bool:
+    """Map `wanted` to the app; with unmap_others, take the app off every other route. True if changed.
+    A fresh app (created by this operation) has no routes yet: nothing is read first."""
     changed = False
-    mapped = {r.url: r for r in cc_routes.for_app(ctx.cc, app_guid)}
+    mapped = {} if fresh else {r.url: r for r in cc_routes.for_app(ctx.cc, app_guid)}
     for route in wanted:
         if route.url in mapped:
             continue
         ctx.log.info(msg.MAPPING_ROUTE.format(route=route.url, app=app_name), app=app_name, route=route.url)
-        cc_routes.add_destination(ctx.cc, ensure_route(ctx, route).guid, app_guid)
+        cc_route = create_route(ctx, route) if fresh else ensure_route(ctx, route)
+        cc_routes.add_destination(ctx.cc, cc_route.guid, app_guid)
         changed = True
     if unmap_others:
         wanted_urls = {r.url for r in wanted}

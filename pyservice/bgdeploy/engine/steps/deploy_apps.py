@@ -177,7 +177,7 @@ class DeployOne:
         self._go("routes")
 
     def stage_routes(self) -> None:
-        if map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True):
+        if map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True, fresh=self.work.fresh):
             self.work.started = True  # routers must learn the new routes
         self._go("start")
 
