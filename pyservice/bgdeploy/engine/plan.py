@@ -51,6 +51,7 @@ class AppWork:
     deployed_digest: str = ""  # the digest annotation the app had when this operation found it
     instances: int = 0  # of the web process, as this operation set it (route checks probe each one)
     copy_refused: bool = False  # the unchanged droplet could not be copied: upload instead
+    copying: bool = False  # droplet_guid is a copy CC is still making
     fresh: bool = False  # created by this operation: nothing was bound or mapped before (no reads needed)
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
     wait_since: float = 0.0

@@ -6,8 +6,8 @@ poll interval, not an error back-off: failures are retried by the transport or b
 
 from __future__ import annotations
 
-FIRST_S = 0.1
-FACTOR = 1.5
+FIRST_S = 0.2
+FACTOR = 1.6
 MAX_S = 1.0
 
 

@@ -3,7 +3,7 @@
 Blue-green with a live version: the new apps get their temporary routes and the idle environment.
 Otherwise (first deploy, plain deploy) they get their productive routes at once. Each app moves through
 stages (app → bindings → bits → package → build → staging → droplet → routes → start → running; bits
-unchanged from the live colour: bits → copying → droplet, no upload and no staging), saved
+unchanged from the live colour: bits (copy) → routes → copying → start, no upload and no staging), saved
 in the plan, so a retry or a restarted engine continues at the stage that did not finish, and a wait
 (upload, staging, start) goes back to the runner instead of sleeping.
 """
@@ -20,7 +20,7 @@ from bgdeploy.engine.plan import AppWork
 from bgdeploy.engine.polling import expired, next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
-from bgdeploy.errors import BgDeployError, StepTimeoutError
+from bgdeploy.errors import BgDeployError, CloudControllerError, StepTimeoutError
 from bgdeploy.mta.model import AppSpec, Phase, Route
 
 DONE_STAGE = "done"
@@ -105,14 +105,16 @@ class DeployOne:
         ensure_bindings(ctx, work, spec, app.guid, name)
         self._go("bindings")
 
-    def stage_bindings(self) -> float | None:
+    def stage_bindings(self) -> None:
+        self._go("bits")  # brokers bind meanwhile: their jobs are awaited before staging or starting
+
+    def _binding(self) -> bool:
+        """Whether bindings are still being made (one look at their jobs)."""
         work = self.work
-        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.wait_since,
-                                 self.ctx.settings.service_timeout_s)
         if work.jobs:
-            return self._poll()
-        self._go("bits")
-        return None
+            work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.wait_since,
+                                     self.ctx.settings.service_timeout_s)
+        return bool(work.jobs)
 
     def stage_bits(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
@@ -125,25 +127,33 @@ class DeployOne:
             source = None if work.copy_refused else bits.unchanged_source(ctx, work, spec.module)
             copied = bits.copy_droplet(ctx, work, source) if source is not None else None
             if source is not None and copied is not None:
-                work.droplet_guid = copied
+                work.droplet_guid, work.copying = copied, True
                 ctx.log.info(msg.REUSING_DROPLET.format(app=work.name, source=source.name), app=work.name,
                              module=spec.module)
-                self._go("copying")
+                self._go("routes")  # CC copies meanwhile; the copy becomes current after the routes
                 return
             bits.upload_package(ctx, work, spec, tmp)
         self._go("package")
 
     def stage_copying(self) -> float | None:
-        state = bits.droplet_state(self.ctx, self.work)
+        """Make the copied droplet current: tried at once (the routes took a while), then after looking."""
+        state = "STAGED" if self.work.polls == 0 else bits.droplet_state(self.ctx, self.work)
         if state == "STAGED":
-            self._go("droplet")
+            try:
+                bits.set_droplet(self.ctx, self.work)
+            except CloudControllerError as exc:
+                if exc.status != 422:  # 422: CC does not assign a droplet that is still COPYING
+                    raise
+            else:
+                self.work.copying = False
+                self._go("start")
+                return None
         elif state in ("FAILED", "EXPIRED"):
-            self.work.copy_refused = True  # upload the bits instead
+            self.work.copy_refused, self.work.copying = True, False  # upload the bits instead
             self._go("bits")
-        else:
-            self._check_time(self.timeouts.upload_s, "Copying the droplet")
-            return self._poll()
-        return None
+            return None
+        self._check_time(self.timeouts.upload_s, "Copying the droplet")
+        return self._poll()
 
     def stage_package(self) -> float | None:
         if bits.package_state(self.ctx, self.work).state != "READY":
@@ -153,6 +163,8 @@ class DeployOne:
         return None
 
     def stage_build(self) -> float | None:
+        if self._binding():
+            return self._poll()
         build = bits.start_build(self.ctx, self.work)
         if build is None:  # another build of this app is staging; CC stages one at a time
             self._check_time(self.timeouts.stage_s, "Staging the application")
@@ -179,21 +191,24 @@ class DeployOne:
     def stage_routes(self) -> None:
         if map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=True, fresh=self.work.fresh):
             self.work.started = True  # routers must learn the new routes
-        self._go("start")
+        self._go("copying" if self.work.copying else "start")
 
-    def stage_start(self) -> None:
+    def stage_start(self) -> float | None:
         ctx, spec, work = self.ctx, self.spec, self.work
         no_start = spec.no_start if spec.no_start is not None else ctx.options.no_start
         if no_start or (ctx.options.skip_idle_start and self.phase == "idle"):
             ctx.log.info(msg.NOT_STARTING.format(app=work.name), app=work.name, module=spec.module)
             self._finish()
-            return
+            return None
         started = work.app_state == "STARTED"
         if started and not work.restart and running.all_running(ctx, work.guid):
             self._finish()
-            return
+            return None
+        if self._binding():
+            return self._poll()
         running.begin_start(ctx, work, started=started, module=spec.module)
         self._go("running")
+        return None
 
     def stage_running(self) -> float | None:
         ctx, work = self.ctx, self.work
@@ -214,7 +229,7 @@ class DeployOne:
 
 # A poll that fails (staging failed, an instance crashed, a timeout) sends a retry back to the stage that
 # starts that work again; any other stage is simply run again.
-REDO_FROM = {"package": "bits", "copying": "bits", "staging": "build", "running": "start"}
+REDO_FROM = {"package": "bits", "staging": "build", "running": "start"}
 
 STAGES = {
     "app": DeployOne.stage_app, "bindings": DeployOne.stage_bindings, "bits": DeployOne.stage_bits,
