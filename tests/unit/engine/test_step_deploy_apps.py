@@ -67,10 +67,10 @@ def test_a_lost_answer_to_create_app_adopts_the_app_instead_of_failing(world: Wo
 
 
 def test_unchanged_bits_reuse_the_live_droplet_without_upload_or_staging(world: World) -> None:
-    """The sample's v2 has the same module files as v1, in a rebuilt archive (other zip dates)."""
+    """A v2 with the same module files as v1, in a rebuilt archive (other zip dates)."""
     deploy(world, "1.0.0")
     before = len(world.sim.mutations())
-    ctx = deploy(world, "2.0.0", until="routes-after_deploy")
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy", bits_version="1.0.0")
     writes = world.sim.mutations()[before:]
     assert writes.count("POST /v3/droplets") == 2
     assert not [w for w in writes if w.endswith("/upload") or w in ("POST /v3/packages", "POST /v3/builds")], writes
@@ -86,7 +86,7 @@ def test_a_refused_droplet_copy_falls_back_to_an_upload(world: World) -> None:
         for droplet in world.sim.sim.store.all("droplets"):
             droplet["state"] = "EXPIRED"
     before = len(world.sim.mutations())
-    ctx = deploy(world, "2.0.0", until="routes-after_deploy")
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy", bits_version="1.0.0")
     writes = world.sim.mutations()[before:]
     assert writes.count("POST /v3/builds") == 2 and sum(w.endswith("/upload") for w in writes) == 2
     assert ctx.plan.apps["web"].stage == "done"
