@@ -53,6 +53,7 @@ class AppWork:
     copy_refused: bool = False  # the unchanged droplet could not be copied: upload instead
     copying: bool = False  # droplet_guid is a copy CC is still making
     fresh: bool = False  # created by this operation: nothing was bound or mapped before (no reads needed)
+    annotated_digest: str = ""  # the digest the app was created with (no annotation write after its droplet)
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
     wait_since: float = 0.0
     polls: int = 0
@@ -143,6 +144,7 @@ class DeploymentPlan:
     deployed: list[DeployedApp] = field(default_factory=list)
     domains: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
     service_guids: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
+    live_droplets: dict[str, str] | None = None  # deployed app guid -> its droplet, looked up once for all
     services: dict[str, ServiceWork] = field(default_factory=dict)  # by resource
     apps: dict[str, AppWork] = field(default_factory=dict)  # deploy-apps, by module
     live: dict[str, AppWork] = field(default_factory=dict)  # prepare-live, by module

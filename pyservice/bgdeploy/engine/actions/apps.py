@@ -23,26 +23,35 @@ def app_metadata(ctx: StepContext, spec: AppSpec) -> dict[str, Any]:
             "annotations": dict(metadata.app_annotations(model, spec))}
 
 
-def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: dict[str, str]) -> App:
-    """Create the app (with its env), or update it in place (its env too, recording a needed restart)."""
+def will_create(ctx: StepContext, work: AppWork, name: str) -> bool:
+    """Whether `ensure_app` creates the app without looking for it (this MTA has no app of that name)."""
+    return not work.guid and not any(a.name == name for a in ctx.plan.deployed)
+
+
+def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: dict[str, str], *,
+               digest: str = "") -> App:
+    """Create the app (with its env), or update it in place (its env too, recording a needed restart).
+    A digest known before the creation is annotated with it (its droplet will have those bits)."""
     cc, space = ctx.cc, ctx.op.space_guid
     lifecycle = cc_apps.lifecycle(spec.buildpacks, spec.stack, docker=bool(spec.docker_image))
     meta = app_metadata(ctx, spec)
     # An app this MTA does not have yet is created at once; a name taken by an app we did not see is
     # found and updated instead. Only an app this call created counts as fresh (nothing bound or mapped).
-    known = bool(work.guid) or any(a.name == name for a in ctx.plan.deployed)
-    app = cc_apps.find(cc, space, name) if known else None
+    app = None if will_create(ctx, work, name) else cc_apps.find(cc, space, name)
     if app is None:
         ctx.log.info(msg.CREATING_APP.format(app=name, module=spec.module), app=name, module=spec.module)
         made: list[App] = []
+        created_meta = {**meta, "annotations": {**meta["annotations"], **({DIGEST_ANNOTATION: digest} if digest
+                                                                          else {})}}
 
         def create() -> App:
-            made.append(cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=meta))
+            made.append(cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=created_meta))
             return made[-1]
 
         app = create_or_adopt(lambda: cc_apps.find(cc, space, name), create)
         work.guid, work.name, work.fresh = app.guid, name, bool(made) and made[-1].guid == app.guid
         if work.fresh:
+            work.annotated_digest = digest
             return app
     ctx.log.info(msg.UPDATING_APP.format(app=name), app=name, module=spec.module)
     work.guid, work.name = app.guid, name

@@ -75,7 +75,7 @@ def copy_droplet(ctx: StepContext, work: AppWork, source: DeployedApp) -> str | 
     """Copy the source app's current droplet to the new app (no upload, no staging); the copy's guid, or
     None when there is nothing to copy or CC refuses the copy (the caller uploads instead)."""
     cc = ctx.cc
-    source_droplet = cc_apps.current_droplet_guid(cc, source.guid)
+    source_droplet = _live_droplet(ctx, source)
     if not source_droplet:
         return None
 
@@ -89,6 +89,17 @@ def copy_droplet(ctx: StepContext, work: AppWork, source: DeployedApp) -> str | 
             ctx.log.debug(f"droplet copy from {source.name} refused ({exc}); uploading instead")
             return None
         raise
+
+
+def _live_droplet(ctx: StepContext, source: DeployedApp) -> str | None:
+    """The source app's current droplet. The deployed apps' staged droplets are listed once for all (an
+    app with exactly one is using it); an app with several is asked which is current."""
+    with ctx.lock:
+        if ctx.plan.live_droplets is None:
+            staged = cc_droplets.staged_by_app(ctx.cc, [a.guid for a in ctx.plan.deployed if a.digest])
+            ctx.plan.live_droplets = {app: guids[0] for app, guids in staged.items() if len(guids) == 1}
+        known = ctx.plan.live_droplets.get(source.guid)
+    return known or cc_apps.current_droplet_guid(ctx.cc, source.guid)
 
 
 def droplet_state(ctx: StepContext, work: AppWork) -> str:
@@ -169,7 +180,8 @@ def set_droplet(ctx: StepContext, work: AppWork) -> None:
     """Make the staged droplet current (a restart is due) and remember which bits it was built from."""
     mark_restart(ctx, work)
     cc_apps.set_current_droplet(ctx.cc, work.guid, work.droplet_guid)
-    cc_apps.update(ctx.cc, work.guid, metadata={"annotations": {DIGEST_ANNOTATION: work.digest}})
+    if work.annotated_digest != work.digest:
+        cc_apps.update(ctx.cc, work.guid, metadata={"annotations": {DIGEST_ANNOTATION: work.digest}})
 
 
 def temp_file(ctx: StepContext) -> Any:

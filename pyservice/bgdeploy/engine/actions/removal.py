@@ -18,6 +18,7 @@ from bgdeploy.errors import CloudControllerError
 
 JOB_TIMEOUT_S = 600
 UNBIND_FIRST = "unbind-first"
+DELETE_POLL_S = 0.1  # the last wait of a switch: look soon
 
 
 def removal_of(ctx: StepContext, guid: str, name: str) -> Removal:
@@ -76,7 +77,7 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
     if not work.jobs:
         work.stage = "gone"
         return None
-    return next_poll(ctx.now(), 0)
+    return next_poll(ctx.now(), 0, DELETE_POLL_S)
 
 
 def _collect(ctx: StepContext, work: Removal, job: str | None) -> None:

@@ -12,16 +12,14 @@ from bgdeploy.mta.model import Route
 
 
 def domain_guid(ctx: StepContext, name: str) -> str:
-    """Looked up once per operation (kept in the plan)."""
+    """Looked up once per operation (kept in the plan; apps deployed side by side wait for one lookup)."""
     with ctx.lock:
-        if name in ctx.plan.domains:
-            return ctx.plan.domains[name]
-    guid = cc_routes.domain_guid(ctx.cc, name)
-    if guid is None:
-        raise ContentError(f'Domain "{name}" does not exist in Cloud Foundry')
-    with ctx.lock:
-        ctx.plan.domains[name] = guid
-    return guid
+        if name not in ctx.plan.domains:
+            guid = cc_routes.domain_guid(ctx.cc, name)
+            if guid is None:
+                raise ContentError(f'Domain "{name}" does not exist in Cloud Foundry')
+            ctx.plan.domains[name] = guid
+        return ctx.plan.domains[name]
 
 
 def find_route(ctx: StepContext, route: Route) -> CcRoute | None:

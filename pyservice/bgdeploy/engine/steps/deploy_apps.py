@@ -10,14 +10,16 @@ in the plan, so a retry or a restarted engine continues at the stage that did no
 
 from __future__ import annotations
 
+from typing import IO
+
 from bgdeploy import messages as msg
 from bgdeploy.engine.actions import bits, jobs, running
-from bgdeploy.engine.actions.apps import ensure_app, ensure_process
+from bgdeploy.engine.actions.apps import ensure_app, ensure_process, will_create
 from bgdeploy.engine.actions.bindings import ensure_bindings
 from bgdeploy.engine.actions.routes import map_routes
 from bgdeploy.engine.concurrency import map_settled
 from bgdeploy.engine.plan import AppWork
-from bgdeploy.engine.polling import expired, next_poll
+from bgdeploy.engine.polling import FIRST_S, STARTING_S, expired, next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
 from bgdeploy.errors import BgDeployError, CloudControllerError, StepTimeoutError
@@ -62,8 +64,16 @@ class DeployOne:
         self.ctx, self.spec, self.phase = ctx, spec, phase
         self.work = work_of(ctx, spec.module)
         self.timeouts = app_timeouts(ctx.options, ctx.settings, spec)
+        self._bits: IO[bytes] | None = None  # written in stage_app for a new app, used by stage_bits
 
     def advance(self) -> float | None:
+        try:
+            return self._advance()
+        finally:
+            if self._bits is not None:
+                self._bits.close()
+
+    def _advance(self) -> float | None:
         while self.work.stage != DONE_STAGE:
             self.ctx.check_aborted()
             stage = self.work.stage or "app"
@@ -84,8 +94,8 @@ class DeployOne:
     def _go(self, stage: str) -> None:
         self.work.stage, self.work.wait_since, self.work.polls = stage, self.ctx.now(), 0
 
-    def _poll(self) -> float:
-        return next_poll(self.ctx.now(), self.work.polls)
+    def _poll(self, first_s: float = FIRST_S) -> float:
+        return next_poll(self.ctx.now(), self.work.polls, first_s)
 
     @property
     def routes(self) -> list[Route]:
@@ -98,9 +108,13 @@ class DeployOne:
     def stage_app(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
         name = ctx.plan.new_app_name(spec)
-        app = ensure_app(ctx, work, spec, name, spec.env)
+        if will_create(ctx, work, name) and spec.content is not None:
+            # A new app is created with the digest of its bits, which are written once, now.
+            self._bits = bits.temp_file(ctx)
+            work.digest = bits.write_bits(ctx, spec, self._bits)
+        app = ensure_app(ctx, work, spec, name, spec.env, digest=work.digest if self._bits else "")
         work.app_state = app.state
-        work.deployed_digest = app.annotations.get(bits.DIGEST_ANNOTATION, "")
+        work.deployed_digest = "" if work.fresh else app.annotations.get(bits.DIGEST_ANNOTATION, "")
         work.instances = ensure_process(ctx, work, spec, app.guid)
         ensure_bindings(ctx, work, spec, app.guid, name)
         self._go("bindings")
@@ -118,8 +132,10 @@ class DeployOne:
 
     def stage_bits(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
-        with bits.temp_file(ctx) as tmp:
-            work.digest = bits.write_bits(ctx, spec, tmp)
+        with self._bits or bits.temp_file(ctx) as tmp:
+            if tmp is not self._bits:
+                work.digest = bits.write_bits(ctx, spec, tmp)
+            self._bits = None
             if work.deployed_digest == work.digest and bits.has_droplet(ctx, work.guid):
                 ctx.log.info(msg.CONTENT_UNCHANGED.format(app=work.name), app=work.name, module=spec.module)
                 self._go("routes")
@@ -208,12 +224,12 @@ class DeployOne:
             return self._poll()
         running.begin_start(ctx, work, started=started, module=spec.module)
         self._go("running")
-        return None
+        return next_poll(ctx.now(), 0, STARTING_S)
 
     def stage_running(self) -> float | None:
         ctx, work = self.ctx, self.work
         if not running.instances_running(ctx, work, self.timeouts.start_s):
-            return self._poll()
+            return self._poll(STARTING_S)
         running.say_started(ctx, work, self.spec.module, [r.url for r in self.routes])
         work.restart, work.started, work.app_state = False, True, "STARTED"
         self._finish()

@@ -7,7 +7,7 @@ from bgdeploy.engine.actions import running
 from bgdeploy.engine.actions.apps import apply_env
 from bgdeploy.engine.concurrency import map_all
 from bgdeploy.engine.plan import AppWork
-from bgdeploy.engine.polling import next_poll
+from bgdeploy.engine.polling import STARTING_S, next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
 from bgdeploy.mta.model import AppSpec
@@ -36,6 +36,12 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
         ctx.check_aborted()
         if work.stage == "":
             name = ctx.plan.new_app_name(spec)
+            deployed = ctx.plan.apps.get(spec.module)
+            if deployed is not None and deployed.guid and deployed.name == name and _same_env(ctx, spec):
+                # deploy-apps gave it this environment already: nothing to read or change
+                work.guid, work.name, work.app_state = deployed.guid, name, deployed.app_state
+                work.stage = "start"
+                continue
             app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
             if app is None:
                 work.stage = DONE_STAGE
@@ -51,11 +57,19 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
                 break
             running.begin_start(ctx, work, started=started, module=spec.module)
             work.stage = "running"
+            ctx.save()
+            return next_poll(ctx.now(), 0, STARTING_S)
         elif work.stage == "running":
             if not running.instances_running(ctx, work, app_timeouts(ctx.options, ctx.settings, spec).start_s):
                 ctx.save()
-                return next_poll(ctx.now(), work.polls)
+                return next_poll(ctx.now(), work.polls, STARTING_S)
             running.say_started(ctx, work, spec.module, [])
             work.restart, work.stage = False, DONE_STAGE
         ctx.save()
     return None
+
+
+def _same_env(ctx: StepContext, spec: AppSpec) -> bool:
+    """Whether the module's live environment is the one its new app got in the idle phase."""
+    idle = next((s for s in ctx.model("idle").apps if s.module == spec.module), None)
+    return idle is not None and idle.env == spec.env
