@@ -55,6 +55,7 @@ class AppWork:
     fresh: bool = False  # created by this operation: nothing was bound or mapped before (no reads needed)
     annotated_digest: str = ""  # the digest the app was created with (no annotation write after its droplet)
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
+    bound_at: float = 0.0  # when the bindings were asked for
     wait_since: float = 0.0
     polls: int = 0
 

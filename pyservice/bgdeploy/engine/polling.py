@@ -9,7 +9,7 @@ from __future__ import annotations
 FIRST_S = 0.2
 FACTOR = 1.6
 MAX_S = 1.0
-STARTING_S = 0.5  # no app starts faster: the first look at starting instances comes after this
+STARTING_S = 0.6  # no app starts faster: the first look at starting instances comes after this
 
 
 def next_poll(now: float, polls: int, first_s: float = FIRST_S) -> float:

@@ -26,6 +26,7 @@ from bgdeploy.errors import BgDeployError, CloudControllerError, StepTimeoutErro
 from bgdeploy.mta.model import AppSpec, Phase, Route
 
 DONE_STAGE = "done"
+BROKER_S = 0.5  # an asynchronous broker takes at least this long
 
 
 class DeployApps(Step):
@@ -116,19 +117,24 @@ class DeployOne:
         work.app_state = app.state
         work.deployed_digest = "" if work.fresh else app.annotations.get(bits.DIGEST_ANNOTATION, "")
         work.instances = ensure_process(ctx, work, spec, app.guid)
+        work.bound_at = ctx.now()
         ensure_bindings(ctx, work, spec, app.guid, name)
         self._go("bindings")
 
     def stage_bindings(self) -> None:
         self._go("bits")  # brokers bind meanwhile: their jobs are awaited before staging or starting
 
-    def _binding(self) -> bool:
-        """Whether bindings are still being made (one look at their jobs)."""
-        work = self.work
-        if work.jobs:
-            work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.wait_since,
-                                     self.ctx.settings.service_timeout_s)
-        return bool(work.jobs)
+    def _binding(self) -> float | None:
+        """When to look again while brokers still bind (None when done). A broker that answered with a
+        job works asynchronously: its job is first looked at BROKER_S after the binding was asked for."""
+        work, now = self.work, self.ctx.now()
+        if not work.jobs:
+            return None
+        if now < work.bound_at + BROKER_S:
+            return work.bound_at + BROKER_S
+        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.bound_at,
+                                 self.ctx.settings.service_timeout_s)
+        return self._poll() if work.jobs else None
 
     def stage_bits(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
@@ -179,8 +185,8 @@ class DeployOne:
         return None
 
     def stage_build(self) -> float | None:
-        if self._binding():
-            return self._poll()
+        if (again := self._binding()) is not None:
+            return again
         build = bits.start_build(self.ctx, self.work)
         if build is None:  # another build of this app is staging; CC stages one at a time
             self._check_time(self.timeouts.stage_s, "Staging the application")
@@ -220,8 +226,8 @@ class DeployOne:
         if started and not work.restart and running.all_running(ctx, work.guid):
             self._finish()
             return None
-        if self._binding():
-            return self._poll()
+        if (again := self._binding()) is not None:
+            return again
         running.begin_start(ctx, work, started=started, module=spec.module)
         self._go("running")
         return next_poll(ctx.now(), 0, STARTING_S)
