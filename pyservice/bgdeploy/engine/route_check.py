@@ -5,7 +5,7 @@ A probe asks the routers for one app instance on one route (routers/probe.py). A
 instance) counts as learnt after `probes` consecutive confirming probes spanning at least `spread`; any
 other answer starts its count again. Several gorouters sit behind one load balancer, and each probe opens
 its own connection, so the consecutive confirmations come from more than one of them. Probes of one round
-go out side by side; rounds come every spread/(probes-1), and further apart the longer the wait lasts
+go out side by side; rounds start every spread/(probes-1), and further apart the longer the wait lasts
 (a tenth of the time waited, at most 0.5 s), so a slow routing tier is not flooded.
 
 Before probing, every host gets one probe for an instance that cannot exist: a gorouter answers
@@ -100,6 +100,7 @@ def advance(ctx: StepContext, check: RouteCheck, probe: Prober, *, after_switch:
             return check.until
         return _finish(check, now)
     rules = policy(ctx)
+    round_started = now
     todo = [t for t in check.targets if not t.confirmed]
     answers = map_all(lambda t: probe.probe(t.host, t.path, t.instance), todo, ctx.settings.max_parallel_apps)
     now = ctx.now()
@@ -113,7 +114,8 @@ def advance(ctx: StepContext, check: RouteCheck, probe: Prober, *, after_switch:
         return _finish(check, now)
     if now >= check.until:
         return _timed_out(ctx, check, left, rules, after_switch=after_switch)
-    return now + max(rules.round_s, min(MAX_ROUND_S, (now - check.started_at) / 10))
+    # rounds start every round_s (the probes' own time included), further apart as the wait grows
+    return max(now, round_started + max(rules.round_s, min(MAX_ROUND_S, (now - check.started_at) / 10)))
 
 
 def _count(target: ProbeTarget, seen: str, now: float, rules: Policy) -> None:

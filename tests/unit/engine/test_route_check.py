@@ -62,7 +62,10 @@ def test_a_probe_tells_a_registered_instance_from_one_the_router_does_not_know(w
     deploy(world, "1.0.0")
     probe = probe_of(world)
     web = app_guid(world, "web-blue")
-    assert probe.probe("web-space.apps.sim.test", "", f"{web}:0").seen == SERVED
+    deadline = time.monotonic() + 5  # a first deploy does not wait for the routers to learn its routes
+    while probe.probe("web-space.apps.sim.test", "", f"{web}:0").seen != SERVED:
+        assert time.monotonic() < deadline, "the router never routed to web-blue"
+        time.sleep(0.02)
     assert probe.probe("web-space.apps.sim.test", "", f"{web}:9").seen == NOT_REGISTERED
     assert probe.probe("org-space-api.apps.sim.test", "", f"{web}:0").seen == NOT_REGISTERED
     assert probe.gorouter_problem("web-space.apps.sim.test", "") == ""
