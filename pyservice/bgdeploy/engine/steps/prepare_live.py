@@ -7,12 +7,12 @@ from bgdeploy.engine.actions import running
 from bgdeploy.engine.actions.apps import apply_env
 from bgdeploy.engine.concurrency import map_all
 from bgdeploy.engine.plan import AppWork
-from bgdeploy.engine.polling import STARTING_S, next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
 from bgdeploy.mta.model import AppSpec
 
 DONE_STAGE = "done"
+SWITCH_POLL_S = 0.1  # the switch waits for these restarts: look often (a few requests more, in the resume only)
 
 
 class PrepareLiveApps(Step):
@@ -58,11 +58,11 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
             running.begin_start(ctx, work, started=started, module=spec.module)
             work.stage = "running"
             ctx.save()
-            return next_poll(ctx.now(), 0, STARTING_S)
+            return ctx.now() + SWITCH_POLL_S
         elif work.stage == "running":
             if not running.instances_running(ctx, work, app_timeouts(ctx.options, ctx.settings, spec).start_s):
                 ctx.save()
-                return next_poll(ctx.now(), work.polls, STARTING_S)
+                return ctx.now() + SWITCH_POLL_S
             running.say_started(ctx, work, spec.module, [])
             work.restart, work.stage = False, DONE_STAGE
         ctx.save()
