@@ -37,8 +37,8 @@ def draw(out: Path, samples: list[Any], marks: list[tuple[float, str]], t0: floa
     for i, (t, label) in enumerate(sorted(marks)):
         x = t - t0
         ax.axvline(x, color="black", linewidth=0.8, linestyle="--")
-        ax.text(x, top * (1.02 + 0.09 * (i % 2)), label, rotation=0, fontsize=8, ha="center")
-    ax.set_ylim(0, top * 1.25)
+        ax.text(x, top * (1.02 + 0.09 * (i % 3)), label, rotation=0, fontsize=8, ha="center")
+    ax.set_ylim(0, top * 1.32)
     ax.set_xlim(0, xs[-1])
     ax.set_xlabel("seconds since the resume started")
     ax.set_ylabel("answers per 100 ms")

@@ -151,8 +151,7 @@ def switch_marks(requests: list[dict[str, Any]], events: list[tuple[float, dict[
         if times:
             marks.append((min(times), label))
     confirmed = [stamp(e) for _, e in events if "routers have learnt" in str(e.get("message", ""))]
-    if confirmed:
-        marks.append((confirmed[0], "routers confirmed"))
+    marks.extend(zip(confirmed, ("routers confirmed green", "routers confirmed blue gone"), strict=False))
     drain = [stamp(e) for _, e in events if "requests in flight" in str(e.get("message", ""))]
     if drain:
         marks.append((drain[0], "drain"))
