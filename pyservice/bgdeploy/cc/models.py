@@ -151,6 +151,7 @@ class ServiceInstance:
     syslog_drain_url: str
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    plan_name: str = ""  # when the lookup asked for it (cc.services.instances_with_plans)
 
     @classmethod
     def of(cls, res: Json) -> ServiceInstance:
