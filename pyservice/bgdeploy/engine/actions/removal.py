@@ -10,6 +10,7 @@ from bgdeploy import messages as msg
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc import bindings as cc_bindings
 from bgdeploy.cc import routes as cc_routes
+from bgdeploy.cc.errors import NotFound
 from bgdeploy.engine.actions import jobs
 from bgdeploy.engine.plan import Removal
 from bgdeploy.engine.polling import next_poll
@@ -26,9 +27,11 @@ def removal_of(ctx: StepContext, guid: str, name: str) -> Removal:
         return ctx.plan.removals.setdefault(guid, Removal(name=name))
 
 
-def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
+def advance_removal(ctx: StepContext, guid: str, work: Removal, *, unmapped: bool = False) -> float | None:
     """Routes, stop, then the app: CC deletes its bindings with it (as `cf delete` relies on). Where a
-    broker unbinds asynchronously CC fails that deletion; then the bindings go first, one by one."""
+    broker unbinds asynchronously CC fails that deletion; then the bindings go first, one by one.
+    `unmapped`: the switch took the app off all its routes already, so it is stopped and deleted without
+    reading it first (these are the last requests of a switch)."""
     cc = ctx.cc
     if work.stage == "gone":
         return None
@@ -48,6 +51,15 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
             work.stage = "gone"
             ctx.save()
             return None
+    if unmapped and not work.stage:
+        ctx.log.info(msg.STOPPING_APP.format(app=work.name), app=work.name)
+        try:
+            cc_apps.stop(cc, guid)
+        except NotFound:
+            work.stage = "gone"
+            ctx.save()
+            return None
+        return _delete(ctx, guid, work)
     app = cc_apps.get(cc, guid)
     if app is None:
         work.stage = "gone"
@@ -70,9 +82,13 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal) -> float | None:
             _collect(ctx, work, cc_bindings.delete(cc, binding.guid))
         if work.jobs:
             return next_poll(ctx.now(), 0)  # bindings go before the app
+    return _delete(ctx, guid, work)
+
+
+def _delete(ctx: StepContext, guid: str, work: Removal) -> float | None:
     ctx.log.info(msg.DELETING_APP.format(app=work.name), app=work.name)
     work.stage = "deleted"
-    _collect(ctx, work, cc_apps.delete(cc, guid))
+    _collect(ctx, work, cc_apps.delete(ctx.cc, guid))
     ctx.save()
     if not work.jobs:
         work.stage = "gone"

@@ -15,7 +15,9 @@ class UndeployOldApps(Step):
 
     def run(self, ctx: StepContext) -> StepResult:
         old = observe.old_apps(ctx)
-        waits = [w for w in map_all(lambda a: advance_removal(ctx, a.guid, removal_of(ctx, a.guid, a.name)), old,
-                                    ctx.settings.max_parallel_apps) if w is not None]
+        unmapped = {u.app_guid for u in ctx.plan.unmapped}  # unmap-old took these off every route
+        waits = [w for w in map_all(lambda a: advance_removal(ctx, a.guid, removal_of(ctx, a.guid, a.name),
+                                                              unmapped=a.guid in unmapped),
+                                    old, ctx.settings.max_parallel_apps) if w is not None]
         ctx.save()
         return Wait(min(waits)) if waits else DONE
