@@ -24,6 +24,7 @@ UPDATING_APP = 'Updating application "{app}"...'
 BINDING = 'Binding service instance "{service}" to application "{app}"...'
 UPLOADING_APP = 'Uploading application "{app}"...'
 CONTENT_UNCHANGED = 'Content of application "{app}" is not changed - upload will be skipped.'
+REUSING_DROPLET = 'Application "{app}" uses the unchanged droplet of "{source}"'
 STAGING_APP = 'Staging application "{app}"...'
 APP_STAGED = 'Application "{app}" staged'
 STARTING_APP = 'Starting application "{app}"...'
@@ -39,6 +40,15 @@ TESTING_PHASE = ("Process has entered validation phase. After testing your new d
 TESTING_PHASE_STRATEGY = ("Process has entered testing phase. After testing your new deployment "
                           "you can resume or abort the process.")
 ROUTES_SETTLING = "Waiting {seconds}s for the routers to learn the route changes..."
+ROUTES_PROBING = "Waiting for the routers to learn the route changes ({count} routes and instances)..."
+ROUTES_CONFIRMED = ("The routers have learnt the route changes ({count} routes and instances, {probes} probes, "
+                    "{seconds} s)")
+ROUTES_UNREACHABLE = ('Cannot probe the routers of "{host}" from the deploy engine ({why}); '
+                      "waiting {seconds}s for them instead")
+ROUTES_TIMEOUT = ("The routers did not confirm within {seconds}s that {what}. The previous applications "
+                  "still serve; retry when the routers have caught up")
+ROUTES_UNCONFIRMED = "The routers did not confirm within {seconds}s that {what}; the new applications are kept"
+DRAINING = "Waiting {seconds}s for requests in flight on the previous applications to finish..."
 DELETING_IDLE_ROUTE = 'Deleting temporary route "{route}"...'
 DELETING_ROUTES = 'Deleting routes for application "{app}"...'
 ROUTE_IN_USE = 'Route "{route}" not deleted since it is in use'

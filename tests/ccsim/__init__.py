@@ -67,6 +67,9 @@ KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
   connection. A new instance added at run time starts with the newest table.
 - Hold: a request waiting for release whose client disconnects is dropped unprocessed; one that was
   admitted is processed even if its client has gone.
+- Droplets are created only as copies (`POST /v3/droplets?source_guid=`), no droplet uploads. Deleting an
+  app deletes its bindings at once, without the broker (CC unbinds, and fails the deletion when a broker
+  unbinds asynchronously).
 - `fields[...]` projections are honoured for service instances/offerings only; other lists ignore them
   (they are refused as unknown parameters where CC does not accept them).
 """

@@ -60,7 +60,8 @@ class SimHandle:
 
     def router_requests(self, since: int = 0) -> list[dict[str, Any]]:
         """Requests through the router: {seq, ts, end_ts, router, table_version, host, method, path, status,
-        app_guid, index, error (X-Cf-Routererror), app_instance (the request's header), fault, lost_status}."""
+        app_guid, index, error (X-Cf-Routererror), app_instance (the request's header), fault, lost_status,
+        failed_dials (["APP_GUID:INDEX"] it could not connect to before the answer)}."""
         return self._call("GET", f"/_sim/requests?source=router&since={since}")["requests"]
 
     def router_versions(self) -> list[int]:

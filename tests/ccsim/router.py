@@ -13,7 +13,8 @@ routes to exactly that instance if the serving router instance knows it for the 
 to another one: else 400 `unknown_route`; a malformed value 400 `invalid_cf_app_instance_header`.
 Like gorouter, the header is not forwarded; the app gets `X-Cf-Applicationid`/`X-Cf-Instanceindex`.
 Every request is logged (`/_sim/requests?source=router`): router instance, table version, status,
-the app instance that answered, start/end timestamps.
+the app instance that answered, start/end timestamps, and `failed_dials` (instances it tried first and
+could not connect to, e.g. stopped ones it had not unlearnt yet; the retry hides them from the client).
 """
 
 from __future__ import annotations
@@ -243,7 +244,10 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             headers["X-Cf-Instanceindex"] = str(endpoint.index)
             result = self._exchange(endpoint.addr, endpoint.port, path, body, headers)
             if result is None:
-                continue  # like gorouter: a failed dial is retried (on the next endpoint, if there is one)
+                # like gorouter: a failed dial is retried (on the next endpoint, if there is one); the log
+                # keeps it, as gorouter logs backend-endpoint-failed: traffic sent to a stopped instance
+                log.setdefault("failed_dials", []).append(f"{endpoint.app_guid}:{endpoint.index}")
+                continue
             if isinstance(result, Exception):
                 break
             if decision.lost:  # the app did the work; the answer is lost on the way back

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
-from e2e.traffic import get
+from e2e.traffic import get, wait_answering
 
 MTA = "bg.sample"
 WEB = "web-space.apps.sim.test"
@@ -23,6 +23,7 @@ RESUME = re.compile(r'Use "cf (\S+) -i (\S+) -a resume" to resume the process')
 def version_at(sim, host: str) -> tuple[int, str]:
     """(status, "module version") of what the router serves for host (the app name in the body is the
     one the instance started with, which a rename does not change)."""
+    wait_answering(sim.router_url, [host], timeout_s=10)  # a first deploy does not wait for the routers
     status, body = get(sim.router_url, host)
     return status, " ".join(body.split()[:2])
 

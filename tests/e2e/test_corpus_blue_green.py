@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 
 from e2e.cfcli import ROOT
-from e2e.traffic import get
+from e2e.traffic import get, wait_answering
 
 EXAMPLE = ROOT.parent / "shared" / "mta-examples" / "blue-green-deploy-legacy"
 DOMAIN = "apps.sim.test"
 
 
 def answered_by(router: str, host: str) -> str:
+    wait_answering(router, [f"{host}.{DOMAIN}"])  # a first deploy does not wait for the routers
     status, body = get(router, f"{host}.{DOMAIN}")
     assert status == 200, (host, status, body)
     return body.split()[0]

@@ -15,7 +15,7 @@ import time
 from e2e.cfcli import CF
 from e2e.conftest import SAMPLE_V1
 from e2e.test_json import parse_stream
-from e2e.traffic import get
+from e2e.traffic import wait_answering
 
 WEB = "web-space.apps.sim.test"
 
@@ -73,7 +73,7 @@ def test_ctrl_c_detaches_and_monitor_reattaches(sim, cf) -> None:
     shown_before = {line for line in before + rest.splitlines(keepends=True) if line.strip()}
     repeated = [line for line in res.out.splitlines(keepends=True)[2:] if line in shown_before]
     assert not repeated, repeated  # only what happened after the interrupt
-    assert get(sim.router_url, WEB)[0] == 200
+    wait_answering(sim.router_url, [WEB])  # a first deploy does not wait for the routers
 
 
 def test_sigint_to_cf_alone_also_detaches_json(sim, cf) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from e2e.conftest import SAMPLE_V1
-from e2e.traffic import get
+from e2e.traffic import get, wait_answering
 
 MUTATING = {"POST", "PATCH", "PUT", "DELETE"}
 WEB = "web-space.apps.sim.test"
@@ -118,6 +118,7 @@ def test_symlinks_inside_the_directory_are_followed(sim, cf, tmp_path: Path) -> 
 
     assert res.code == 0, res.text
     assert "Process finished." in res.out, res.out
+    wait_answering(sim.router_url, [WEB])  # a first deploy does not wait for the routers
     assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
     assert get(sim.router_url, API) == (200, "api 1.0.0 api-blue")  # served by the linked server.py
     with zipfile.ZipFile(src / "bg.sample.mtar") as z:

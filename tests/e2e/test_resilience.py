@@ -10,7 +10,7 @@ from pathlib import Path
 from e2e.cfcli import Cf
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 from e2e.invariants import assert_clean
-from e2e.traffic import get
+from e2e.traffic import get, wait_answering
 
 WEB = "web-space.apps.sim.test"
 ALL_FOUR = {"web-blue", "api-blue", "web-green", "api-green"}
@@ -41,7 +41,7 @@ def test_resume_from_a_new_shell_after_the_engine_was_killed(sim, cf) -> None:
     assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
     op = paused_id(cf("bg-deploy", str(SAMPLE_V2)).out)
     cf.stop_engine()  # SIGKILL: as a crash or a reboot would
-    shell = Cf(cf.home, route_settle_s=1.5)  # a new shell: same cf home, nothing in memory
+    shell = Cf(cf.home, route_settle_s=1.5, router_url=sim.router_url)  # a new shell: same cf home, nothing in memory
     res = shell("bg-deploy", "-i", op, "-a", "resume")
     assert res.code == 0, res.text
     assert get(sim.router_url, WEB) == (200, "web 2.0.0 web-green")
@@ -81,7 +81,7 @@ def test_engine_killed_mid_step_then_retry_finishes_without_duplicates(sim, cf) 
     assert op, out
     assert proc.returncode != 0 and "The deploy engine restarted while the operation was running" in out, out
     sim.config(staging_s=0.2)
-    shell = Cf(cf.home, route_settle_s=1.5)
+    shell = Cf(cf.home, route_settle_s=1.5, router_url=sim.router_url)
     res = shell("bg-deploy", "-i", op.group(1), "-a", "retry")
     assert res.code == 0, res.text
     assert "Process needs additional user input" in res.out
@@ -96,6 +96,7 @@ def test_flaky_cloud_controller_is_absorbed_by_client_retries(sim, cf) -> None:
                                "rate_502": 0.1, "rate_503": 0.05}])
     res = cf("bg-deploy", str(SAMPLE_V1))
     assert res.code == 0, res.text
+    wait_answering(sim.router_url, [WEB])  # a first deploy does not wait for the routers
     assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
     assert_clean(sim.state(), {"web-blue", "api-blue"})
 
@@ -161,6 +162,7 @@ def test_a_deep_cf_home_still_gets_its_local_engine(sim, tmp_path) -> None:
         assert len(str(deep.state_dir / "engine.sock")) > 108
         res = deep("bg-deploy", str(SAMPLE_V1))
         assert res.code == 0, res.text
+        wait_answering(sim.router_url, [WEB])  # a first deploy does not wait for the routers
         assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
     finally:
         deep.stop_engine()

@@ -62,8 +62,6 @@ USAGE_ERRORS = [
     (["bg-deploy", "a.mtar", "--strategy", "purple"],
      "purple is not a valid deployment strategy, available strategies: [blue-green incremental-blue-green default]",
      "bg-deploy"),
-    (["bg-deploy", "a.mtar", "--backup-previous-version"], "Unknown or wrong flags: --backup-previous-version",
-     "bg-deploy"),
     (["deploy", "a.mtar", "--apply-namespace-app-names", "yes"],
      "Invalid value for apply-namespace-app-names: yes. Expected true or false.", "deploy"),
     (["deploy", "a.mtar", "--no-confirm"], "Unknown or wrong flags: --no-confirm", "deploy"),
@@ -237,7 +235,7 @@ def test_install_next_to_the_official_plugin_fails_cleanly(sim, cf, tmp_path: Pa
 
 
 def test_the_official_commands_this_plugin_lacks_are_not_registered(sim, cf) -> None:
-    """`rollback-mta` and `purge-mta-config` (docs/official-parity.md says why): the cf CLI's own error."""
-    for command in ("rollback-mta", "purge-mta-config"):
+    """`purge-mta-config` (docs/official-parity.md says why): the cf CLI's own error."""
+    for command in ("purge-mta-config",):
         res = cf(command)
         assert res.code == 1 and f"'{command}' is not a registered command" in res.text, res.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from e2e.conftest import SAMPLE_V1
-from e2e.traffic import get
+from e2e.traffic import get, wait_answering
 
 WEB = "web-space.apps.sim.test"
 API = "org-space-api.apps.sim.test"
@@ -17,6 +17,7 @@ def test_first_bg_deploy_creates_blue_apps_on_productive_routes(sim, cf) -> None
     assert "Process finished." in res.out
     assert "Process needs additional user input" not in res.out
 
+    wait_answering(sim.router_url, [WEB, API])  # a first deploy does not wait for the routers
     assert get(sim.router_url, WEB) == (200, "web 1.0.0 web-blue")
     assert get(sim.router_url, API) == (200, "api 1.0.0 api-blue")
 

@@ -8,7 +8,7 @@ import re
 import time
 
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
-from e2e.traffic import Sample, Traffic
+from e2e.traffic import Sample, Traffic, wait_answering
 
 HOSTS = ["web-space.apps.sim.test", "org-space-api.apps.sim.test"]
 
@@ -19,6 +19,7 @@ def served_by(samples: list[Sample], start: float, end: float) -> set[str]:
 
 def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
     assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    wait_answering(sim.router_url, HOSTS)
     with Traffic(sim.router_url, HOSTS, threads=8, target_rps=300) as traffic:
         time.sleep(1.0)
         t0 = time.time()
@@ -31,6 +32,7 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
         res = cf("bg-deploy", "-i", op.group(1), "-a", "resume")
         assert res.code == 0, res.text
         t3 = time.time()
+        assert t3 - t2 < 5.0, f"resume took {t3 - t2:.1f} s (routers of 0.5 s, drain included)"
         time.sleep(1.0)
     samples = traffic.snapshot()
     failures = traffic.failures()
@@ -44,6 +46,7 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
 
 def test_no_request_fails_during_abort(sim, cf) -> None:
     assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
+    wait_answering(sim.router_url, HOSTS)
     with Traffic(sim.router_url, HOSTS, threads=8, target_rps=300) as traffic:
         res = cf("bg-deploy", str(SAMPLE_V2))
         op = re.search(r"-i (\d+) -a abort", res.out)

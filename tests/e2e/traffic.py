@@ -1,7 +1,8 @@
 """Continuous HTTP traffic through the simulator's router, recording every answer.
 
 Used to prove zero downtime: N threads send requests to several productive routes, each answer is
-recorded with its time, status and body (which names the app that served it)."""
+recorded with its time, status and body (which names the app that served it). Recording starts once every
+route answers: a first deploy does not wait for the routers to learn its routes (nothing was live)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Traffic:
     _workers: list[threading.Thread] = field(default_factory=list)
 
     def __enter__(self) -> Traffic:
+        wait_answering(self.router_url, self.hosts)
         for i in range(self.threads):
             t = threading.Thread(target=self._loop, args=(self.hosts[i % len(self.hosts)],), daemon=True)
             t.start()
@@ -95,3 +97,21 @@ def get(router_url: str, host: str, path: str = "/") -> tuple[int, str]:
         return resp.status, resp.read().decode(errors="replace").strip()
     finally:
         conn.close()
+
+
+def wait_answering(router_url: str, hosts: list[str], timeout_s: float = 60.0) -> None:
+    """Until every host answers 200 through the routers: a first deploy does not wait for them to learn
+    its routes (nothing was live to protect), so a test that sends traffic right after it does."""
+    deadline = time.monotonic() + timeout_s
+    for host in hosts:
+        while get_status(router_url, host) != 200:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{host} did not answer within {timeout_s} s")
+            time.sleep(0.05)
+
+
+def get_status(router_url: str, host: str) -> int:
+    try:
+        return get(router_url, host)[0]
+    except (OSError, http.client.HTTPException):
+        return 0

@@ -24,23 +24,28 @@ Content-Type: text/directory
 PROCFILE = "web: python3 server.py\n"
 
 
-def module_zip() -> bytes:
+def module_zip(bits_version: str) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("server.py", (HERE / "app_server.py").read_text())
         z.writestr("Procfile", PROCFILE)
+        z.writestr("VERSION", bits_version)
     return buf.getvalue()
 
 
-def main(version: str, out: str) -> None:
+def main(version: str, out: str, bits_version: str | None = None) -> None:
+    """bits_version: the version the modules' files carry (default: the MTA's), so each version's bits
+    differ unless a test asks for unchanged ones."""
+    bits_version = bits_version or version
     descriptor = (HERE / "mtad.yaml").read_text().replace("@VERSION@", version)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("META-INF/MANIFEST.MF", MANIFEST)
         z.writestr("META-INF/mtad.yaml", descriptor)
-        z.writestr("web.zip", module_zip())
+        z.writestr("web.zip", module_zip(bits_version))
         z.writestr("api/server.py", (HERE / "app_server.py").read_text())
         z.writestr("api/Procfile", PROCFILE)
+        z.writestr("api/VERSION", bits_version)
 
 
 if __name__ == "__main__":

@@ -117,3 +117,22 @@ def test_router_sustains_200_requests_per_second(sim: SimHandle, cc: CC) -> None
     rate = len(codes) / (time.monotonic() - started)
     assert codes.count(200) == total
     assert rate >= 200, f"{rate:.0f} requests/s"
+
+
+def test_a_dial_to_a_stopped_instance_is_retried_on_another_and_logged(sim: SimHandle, cc: CC) -> None:
+    """A router that has not unlearnt a stopped instance still dials it; like gorouter it retries the
+    request on another endpoint (the client sees 200), and its log keeps the failed dial."""
+    blue = cc.push("blue", host="shared")
+    green = cc.push("green")
+    cc.map_route(cc.get("/v3/routes").json()["resources"][0]["guid"], green["guid"])
+    sim.sync_router()
+    sim.config(route_propagation_s=30.0)
+    assert cc.post(f"/v3/apps/{blue['guid']}/actions/stop").status_code == 200
+    since = max((r["seq"] for r in sim.router_requests()), default=0)
+
+    def retried_from_blue() -> list[dict]:
+        get(sim, "shared.apps.sim.test")  # while blue shuts down, a request it accepted may still fail
+        return [r for r in sim.router_requests(since) if r.get("failed_dials") and r["status"] == 200]
+
+    retried = wait_for(retried_from_blue, what="a request retried after a failed dial to the stopped instance")
+    assert retried[0]["failed_dials"] == [f"{blue['guid']}:0"] and retried[0]["app_guid"] == green["guid"]

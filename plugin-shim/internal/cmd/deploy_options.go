@@ -17,7 +17,8 @@ const deployFlags = "[-e] [-t] [--version-rule] [-u] [-f] [--retries] [--no-star
 	"[--smoke-test] [--smoke-test-timeout] [--backup-previous-version] [--backup-ttl] " +
 	"[--require-secure-parameters] [--disposable-user-provided-service] [--skip-ownership-validation] " +
 	"[-m] [-r] [--all-modules] [--all-resources] [--apps-start-timeout] [--apps-stage-timeout] [--apps-upload-timeout] " +
-	"[--apps-task-execution-timeout] [--dry-run] [--json] [--yes]"
+	"[--apps-task-execution-timeout] [--route-check] [--drain-seconds] [--route-check-probes] [--route-check-spread-ms] " +
+	"[--route-check-timeout] [--dry-run] [--json] [--yes]"
 
 // deployForms: an archive or directory, an action, or (as the official plugin) a URL on stdin.
 func deployForms(only string) []usageForm {

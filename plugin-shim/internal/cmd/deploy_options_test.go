@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 )
 
@@ -49,6 +51,9 @@ func TestParseDeployErrors(t *testing.T) {
 		{"no-confirm on deploy", false, []string{"a.mtar", "--no-confirm"}, "Unknown or wrong flags: --no-confirm"},
 		{"apply-namespace value", false, []string{"a.mtar", "--apply-namespace-app-names", "yes"}, "Invalid value for apply-namespace-app-names: yes. Expected true or false."},
 		{"apply-namespace empty", true, []string{"a.mtar", "--apply-namespace-as-suffix="}, "apply-namespace-as-suffix flag defined but no argument specified"},
+		{"route check mode", true, []string{"a.mtar", "--route-check", "sleep"}, "Invalid value for route-check: sleep. Expected one of probe, timer, none."},
+		{"drain", false, []string{"a.mtar", "--drain-seconds", "-1"}, "Invalid value for drain-seconds: -1. Value must be in the range 0 to 259200."},
+		{"probes", true, []string{"a.mtar", "--route-check-probes", "0"}, "Invalid value for route-check-probes: 0. Value must be in the range 1 to 100."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +66,22 @@ func TestParseDeployErrors(t *testing.T) {
 				t.Fatalf("message\n got: %q\nwant: %q", ue.msg, tt.want)
 			}
 		})
+	}
+}
+
+func TestRouteCheckFlagsReachTheEngine(t *testing.T) {
+	o, err := parseDeploy([]string{"app.mtar", "--route-check", "TIMER", "--drain-seconds", "0", "--route-check-probes", "4",
+		"--route-check-spread-ms", "300", "--route-check-timeout", "90"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &pb.DeployOptions{Strategy: "blue-green", RouteCheck: "timer", DrainSeconds: proto.Int32(0), RouteCheckProbes: 4,
+		RouteCheckSpreadMs: 300, RouteCheckTimeoutS: 90}
+	if !proto.Equal(o.options, want) {
+		t.Fatalf("options\n got: %v\nwant: %v", o.options, want)
+	}
+	if o, _ := parseDeploy([]string{"app.mtar"}, true); o.options.DrainSeconds != nil {
+		t.Fatalf("drain-seconds not given must stay unset (the engine's default), got %v", *o.options.DrainSeconds)
 	}
 }
 

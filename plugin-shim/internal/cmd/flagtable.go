@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 )
 
@@ -192,7 +194,7 @@ var flagTable = []flagSpec{
 	{name: "smoke-test", kind: repeatFlag, placeholder: "COMMAND", commands: deployCmds,
 		help: "Run COMMAND here (this machine, this directory) against the new version on its temporary routes before the pause; " +
 			"repeatable, in order, the first failure stops the operation. Its environment: BG_IDLE_URL_<MODULE>, BG_LIVE_URL_<MODULE>, " +
-			"BG_IDLE_URLS (JSON), BG_OPERATION_ID, BG_MTA_ID, BG_MTA_VERSION. With --no-confirm the switch follows only if all pass",
+			"BG_IDLE_URLS (JSON), BG_OPERATION_ID, BG_MTA_ID, BG_MTA_VERSION. Without a testing phase the switch follows only if all pass",
 		shim: func(c *cmdline, v *flagValue) error { c.smokeTests = v.items; return nil }},
 	{name: "smoke-test-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
 		help:   "Time each smoke-test command may take, in seconds or as a duration such as 5m (default 300)",
@@ -215,6 +217,34 @@ var flagTable = []flagSpec{
 	{name: "all-resources", kind: boolFlag, commands: deployCmds,
 		help:   "Deploy all resources which are contained in the deployment descriptor, in the current location",
 		engine: func(o *pb.DeployOptions, v *flagValue) error { o.AllResources = v.on; return nil }},
+	{name: "route-check", kind: stringFlag, placeholder: "MODE", commands: deployCmds,
+		help: "How to wait for the routers around the switch: probe (default: ask them until they route to the new instances), timer (--route-settle-seconds of the engine), none",
+		engine: func(o *pb.DeployOptions, v *flagValue) error {
+			switch o.RouteCheck = strings.ToLower(v.raw); o.RouteCheck {
+			case "", "probe", "timer", "none":
+				return nil
+			}
+			return usagef("Invalid value for route-check: %s. Expected one of probe, timer, none.", v.raw)
+		}},
+	{name: "drain-seconds", kind: stringFlag, placeholder: "SECONDS", commands: deployCmds,
+		help: "Seconds the old apps keep running after the routers stopped sending them requests (default 2)",
+		engine: func(o *pb.DeployOptions, v *flagValue) error {
+			if v.raw == "" {
+				return nil
+			}
+			n, err := bounded("drain-seconds", v.raw, 0, maxTimeoutSeconds)
+			o.DrainSeconds = proto.Int32(int32(n))
+			return err
+		}},
+	{name: "route-check-probes", kind: stringFlag, placeholder: "N", commands: deployCmds,
+		help:   "Consecutive confirming probes per route and instance before the routers count as updated (default 3)",
+		engine: boundedInt("route-check-probes", 1, 100, func(o *pb.DeployOptions) *int32 { return &o.RouteCheckProbes })},
+	{name: "route-check-spread-ms", kind: stringFlag, placeholder: "MS", commands: deployCmds,
+		help:   "The shortest time those probes span, in milliseconds (default 100)",
+		engine: boundedInt("route-check-spread-ms", 1, 600000, func(o *pb.DeployOptions) *int32 { return &o.RouteCheckSpreadMs })},
+	{name: "route-check-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
+		help:   "Seconds one wait for the routers may take (default 300); before the switch the operation then fails, after it a warning says what was not confirmed",
+		engine: boundedInt("route-check-timeout", 1, maxTimeoutSeconds, func(o *pb.DeployOptions) *int32 { return &o.RouteCheckTimeoutS })},
 	{name: "mta", kind: stringFlag, placeholder: "MTA", commands: []string{cmdMtaOps, cmdDmol},
 		help:   "Multi-target app ID for which to list operations",
 		helpIn: map[string]string{cmdDmol: "Multi-target app ID for which to download logs"},
@@ -299,6 +329,28 @@ func parseSeconds(text string) (int, bool) {
 		return 0, false
 	}
 	return int(d / time.Second), true
+}
+
+
+// bounded reads an integer flag within [lo, hi].
+func bounded(name, raw string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, usagef("Invalid value for %s: %s. Value must be in the range %d to %d.", name, raw, lo, hi)
+	}
+	return n, nil
+}
+
+// boundedInt lands an integer flag within [lo, hi] in its DeployOptions field.
+func boundedInt(name string, lo, hi int, field func(*pb.DeployOptions) *int32) func(*pb.DeployOptions, *flagValue) error {
+	return func(o *pb.DeployOptions, v *flagValue) error {
+		if v.raw == "" {
+			return nil
+		}
+		n, err := bounded(name, v.raw, lo, hi)
+		*field(o) = int32(n)
+		return err
+	}
 }
 
 // noConfirm: the test phase (the pause before the switch) is skipped.

@@ -112,6 +112,8 @@ var deployFlagSamples = map[string]string{
 	"m": "mod", "r": "res", "apply-namespace-app-names": "true", "apply-namespace-service-names": "false",
 	"apply-namespace-app-routes": "true", "apply-namespace-as-suffix": "true",
 	"smoke-test-timeout": "5m", "backup-ttl": "7d",
+	"route-check": "timer", "drain-seconds": "0", "route-check-probes": "5",
+	"route-check-spread-ms": "500", "route-check-timeout": "60",
 }
 
 func TestEveryDeployFlagReachesDeployOptions(t *testing.T) {

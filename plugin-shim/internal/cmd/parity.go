@@ -61,6 +61,8 @@ const (
 	goOptions    = "`plugin-shim/internal/cmd/deploy_options_test.go`"
 	e2eSmoke     = "`tests/e2e/test_smoke_tests.py`"
 	e2eRollback  = "`tests/e2e/test_rollback.py`"
+	e2eRoutes    = "`tests/e2e/test_route_check.py`"
+	unitRoutes   = "`tests/unit/engine/test_route_check.py`"
 )
 
 // flagParity holds a row for every flag of the flag table, by name; "name@command" when the row
@@ -119,6 +121,11 @@ var flagParity = map[string]parity{
 	"d":                                {statusSupported, "where dmol writes `mta-op-<id>/MAIN_LOG`", e2eCommands, ""},
 	"smoke-test":                       {statusOwn, "a command run on the user's machine against green's temporary routes before the pause (BG_IDLE_URL_<MODULE>, BG_IDLE_URLS, ...); a failure stops before the pause, in ERROR", e2eSmoke, ""},
 	"smoke-test-timeout":               {statusOwn, "each smoke-test command's time limit (seconds or 5m; default 300 s)", e2eSmoke, ""},
+	"route-check":                      {statusOwn, "how a route change is confirmed: probe (default: every router answers from the new set), timer (--route-settle-seconds), none", e2eRoutes, ""},
+	"drain-seconds":                    {statusOwn, "seconds an old instance keeps serving its in-flight requests after the routers stopped sending it new ones (default 2)", e2eRoutes, ""},
+	"route-check-probes":               {statusOwn, "consecutive confirming probes per route and app instance before a change counts as learnt", unitRoutes, ""},
+	"route-check-spread-ms":            {statusOwn, "the shortest time those probes span (milliseconds)", unitRoutes, ""},
+	"route-check-timeout":              {statusOwn, "seconds one wait for the routers may take: before the switch the step fails (the old apps still serve), after it a warning names what was not confirmed", e2eRoutes, ""},
 	"backup-previous-version":          {statusSupported, "on resume the old version is kept (stopped, unmapped, annotated) for `cf rollback-mta`", e2eRollback, ""},
 	"backup-ttl":                       {statusOwn, "how long a kept version counts as a rollback target (default 24 h; 90m, 7d or seconds)", e2eRollback, ""},
 	"no-confirm@rollback-mta":          {statusSupported, "rolls back without asking", e2eRollback, ""},

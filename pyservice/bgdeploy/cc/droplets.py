@@ -15,6 +15,18 @@ def for_app(cc: CloudController, app_guid: str) -> list[Droplet]:
     return [Droplet.of(d) for d in cc.list(f"/v3/apps/{app_guid}/droplets", order_by="-created_at")]
 
 
+def staged_by_app(cc: CloudController, app_guids: list[str]) -> dict[str, list[str]]:
+    """app guid -> guids of its STAGED droplets, for several apps in one request."""
+    if not app_guids:
+        return {}
+    found: dict[str, list[str]] = {}
+    for res in cc.list("/v3/droplets", app_guids=sorted(set(app_guids)), states=["STAGED"]):
+        app = (((res.get("relationships") or {}).get("app") or {}).get("data") or {}).get("guid") or \
+            str(((res.get("links") or {}).get("app") or {}).get("href", "")).rsplit("/", 1)[-1]
+        found.setdefault(app, []).append(res["guid"])
+    return found
+
+
 def get(cc: CloudController, guid: str) -> Droplet | None:
     found = cc.get_or_none(f"/v3/droplets/{guid}")
     return Droplet.of(found) if found else None

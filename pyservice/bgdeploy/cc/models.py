@@ -64,6 +64,7 @@ class Process:
     command: str | None
     health_check: HealthCheckSettings
     readiness_check: HealthCheckSettings = HealthCheckSettings("process", {})
+    app_guid: str = ""
 
     @classmethod
     def of(cls, res: Json) -> Process:
@@ -72,7 +73,7 @@ class Process:
         return cls(res["guid"], res.get("type", "web"), int(res.get("instances", 1)),
                    int(res.get("memory_in_mb") or 0), int(res.get("disk_in_mb") or 0), res.get("command"),
                    HealthCheckSettings(hc.get("type", "port"), dict(hc.get("data") or {})),
-                   HealthCheckSettings(ready.get("type", "process"), dict(ready.get("data") or {})))
+                   HealthCheckSettings(ready.get("type", "process"), dict(ready.get("data") or {})), _rel(res, "app"))
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class ServiceInstance:
     syslog_drain_url: str
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    plan_name: str = ""  # when the lookup asked for it (cc.services.instances_with_plans)
 
     @classmethod
     def of(cls, res: Json) -> ServiceInstance:

@@ -37,6 +37,21 @@ def create(cc: CloudController, space_guid: str, domain_guid: str, host: str, pa
     return Route.of(cc.post("/v3/routes", body).json())
 
 
+def with_hosts(cc: CloudController, domain_guids: list[str], hosts: list[str]) -> list[Route]:
+    """Routes of these domains with any of these hosts, in one request (callers match path exactly)."""
+    if not domain_guids or not hosts:
+        return []
+    return [Route.of(r) for r in cc.list("/v3/routes", domain_guids=sorted(set(domain_guids)),
+                                         hosts=sorted(set(hosts)))]
+
+
+def for_apps(cc: CloudController, app_guids: list[str]) -> list[Route]:
+    """Routes with a destination of any of these apps, in one request."""
+    if not app_guids:
+        return []
+    return [Route.of(r) for r in cc.list("/v3/routes", app_guids=sorted(set(app_guids)))]
+
+
 def for_app(cc: CloudController, app_guid: str) -> list[Route]:
     return [Route.of(r) for r in cc.list(f"/v3/apps/{app_guid}/routes")]
 

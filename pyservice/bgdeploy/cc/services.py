@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bgdeploy.cc import jobs
@@ -20,6 +21,20 @@ def instances_named(cc: CloudController, space_guid: str, names: list[str]) -> d
         return {}
     found = cc.list("/v3/service_instances", names=sorted(set(names)), space_guids=[space_guid])
     return {(si := ServiceInstance.of(r)).name: si for r in found}
+
+
+def instances_with_plans(cc: CloudController, space_guid: str, names: list[str]) -> dict[str, ServiceInstance]:
+    """Several instances by name in one request, each with its plan's name (CC's `fields` projection)."""
+    if not names:
+        return {}
+    page = cc.get("/v3/service_instances", names=sorted(set(names)), space_guids=[space_guid], per_page=5000,
+                  **{"fields[service_plan]": "guid,name"})
+    plans = {p.get("guid"): p.get("name", "") for p in (page.get("included") or {}).get("service_plans", [])}
+    found = {}
+    for res in page.get("resources", []):
+        si = ServiceInstance.of(res)
+        found[si.name] = dataclasses.replace(si, plan_name=plans.get(si.plan_guid, ""))
+    return found
 
 
 def get_instance(cc: CloudController, guid: str) -> ServiceInstance | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bgdeploy.cc.models import App
 from bgdeploy.engine import colors
+from bgdeploy.engine.actions.apps import DIGEST_ANNOTATION
 from bgdeploy.engine.plan import COLORS, IDLE_LIVE, IDLE_SUFFIX, LIVE_SUFFIX, DeployedApp
 from bgdeploy.engine.step import StepContext
 from bgdeploy.store import OperationRecord
@@ -38,6 +39,11 @@ class Detection:
     live_version: bool = False  # a version serves productive traffic
 
 
+def _digest(app: App) -> str:
+    """The content digest of the bits its droplet runs (to reuse an unchanged droplet)."""
+    return app.annotations.get(DIGEST_ANNOTATION, "")
+
+
 def deployed_version(found: list[App]) -> str:
     return found[0].annotations.get("mta_version", "") if found else ""
 
@@ -47,7 +53,7 @@ def detect(scheme: str, found: list[App], last_run: OperationRecord | None) -> D
         return _colored(found, last_run)
     if scheme == IDLE_LIVE:
         return _idle_live(found)
-    apps = [DeployedApp(a.guid, a.name, a.module, colors.color_of(a.name), a.created_at) for a in found]
+    apps = [DeployedApp(a.guid, a.name, a.module, colors.color_of(a.name), a.created_at, _digest(a)) for a in found]
     return Detection(apps, live_version=False)
 
 
@@ -58,7 +64,7 @@ def _colored(found: list[App], last_run: OperationRecord | None) -> Detection:
         if color is None:  # deployed without colours: the running version becomes the blue one
             name, color = colors.colored_name(app.name, colors.BLUE), colors.BLUE
             renames.append(Rename(app.guid, app.name, name))
-        apps.append(DeployedApp(app.guid, name, app.module, color, app.created_at))
+        apps.append(DeployedApp(app.guid, name, app.module, color, app.created_at, _digest(app)))
     present = {a.color for a in apps if a.color}
     oldest = min(apps, key=lambda a: a.created_at).color if apps else None
     decision = colors.decide(present, last_run, oldest)
@@ -77,7 +83,7 @@ def _idle_live(found: list[App]) -> Detection:
         if not name.endswith(LIVE_SUFFIX) and not name.endswith(IDLE_SUFFIX):
             name = app.name + LIVE_SUFFIX
             renames.append(Rename(app.guid, app.name, name))
-        apps.append(DeployedApp(app.guid, name, app.module, None, app.created_at))
+        apps.append(DeployedApp(app.guid, name, app.module, None, app.created_at, _digest(app)))
     return Detection(apps, renames, stale, live_version=any(a.name.endswith(LIVE_SUFFIX) for a in apps))
 
 

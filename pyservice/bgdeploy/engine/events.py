@@ -13,9 +13,13 @@ log = logging.getLogger(__name__)
 
 
 class EventBus:
+    """Watchers wait for a change of an operation's generation (bumped after every event and state
+    change), so a change between a watcher's read and its wait is never missed: it is pushed at once."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
         self._conds: dict[str, threading.Condition] = defaultdict(threading.Condition)
+        self._generations: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
 
     def _cond(self, op_id: str) -> threading.Condition:
@@ -32,12 +36,23 @@ class EventBus:
     def notify(self, op_id: str) -> None:
         cond = self._cond(op_id)
         with cond:
+            self._generations[op_id] += 1
             cond.notify_all()
 
-    def wait(self, op_id: str, timeout: float) -> None:
+    def generation(self, op_id: str) -> int:
+        """Read this before reading the store; then `wait(op_id, timeout, seen=...)` returns at once if
+        anything happened in between."""
         cond = self._cond(op_id)
         with cond:
-            cond.wait(timeout)
+            return self._generations[op_id]
+
+    def wait(self, op_id: str, timeout: float, *, seen: int | None = None) -> None:
+        cond = self._cond(op_id)
+        with cond:
+            if seen is None:
+                cond.wait(timeout)
+            else:
+                cond.wait_for(lambda: self._generations[op_id] != seen, timeout)
 
 
 class ProgressLog:

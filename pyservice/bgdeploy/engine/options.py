@@ -1,6 +1,7 @@
 """The deploy flags that reach the engine, typed (one field per `DeployOptions` field of the proto).
 
-Zero values mean "not set", as in the proto. Stored with the operation as a plain dict.
+Zero values mean "not set", as in the proto, except where the proto field is `optional` (None = not set).
+Stored with the operation as a plain dict (only what differs from the defaults).
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ class DeployOptions:
     backup_previous_version: bool = False  # on resume the old apps are kept (stopped, unmapped) for rollback-mta
     backup_ttl_s: int = 0  # how long they count as a rollback target (0: the default)
 
+    # Waiting for the routers (engine/route_check.py); unset values take the engine's defaults.
+    route_check: str = ""  # probe (default) | timer | none
+    drain_seconds: int | None = None  # after the old apps left the routes, before they stop (0 is a value)
+    route_check_probes: int = 0  # consecutive confirming probes per route and instance
+    route_check_spread_ms: int = 0  # the shortest time those probes span
+    route_check_timeout_s: int = 0  # how long one wait for the routers may take
+
     @property
     def incremental(self) -> bool:
         """--strategy incremental-blue-green: the new app starts on 1 instance and takes over one at a time."""
@@ -59,7 +67,8 @@ class DeployOptions:
         return {k: v == "true" for k, v in given.items() if v}
 
     def plain(self) -> dict[str, Any]:
-        return {k: v for k, v in to_plain(self).items() if v not in (0, "", False, [], None)}
+        defaults = to_plain(DeployOptions())
+        return {k: v for k, v in to_plain(self).items() if v != defaults[k]}
 
     @classmethod
     def of(cls, plain: dict[str, Any]) -> DeployOptions:

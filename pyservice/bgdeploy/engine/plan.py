@@ -29,6 +29,7 @@ class DeployedApp:
     module: str
     color: str | None
     created_at: str
+    digest: str = ""  # content digest of its bits (annotation), to reuse an unchanged droplet
 
 
 @dataclass
@@ -48,7 +49,13 @@ class AppWork:
     started: bool = False  # instances were (re)started or routes changed: routers must learn them
     app_state: str = ""  # STARTED / STOPPED as last seen
     deployed_digest: str = ""  # the digest annotation the app had when this operation found it
+    instances: int = 0  # of the web process, as this operation set it (route checks probe each one)
+    copy_refused: bool = False  # the unchanged droplet could not be copied: upload instead
+    copying: bool = False  # droplet_guid is a copy CC is still making
+    fresh: bool = False  # created by this operation: nothing was bound or mapped before (no reads needed)
+    annotated_digest: str = ""  # the digest the app was created with (no annotation write after its droplet)
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
+    bound_at: float = 0.0  # when the bindings were asked for
     since: float = 0.0
     polls: int = 0
     hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
@@ -158,6 +165,50 @@ class BackupRecord:
 
 
 @dataclass
+class ProbeTarget:
+    """One app instance on one route, as the routers must show it: answering (present) or gone."""
+
+    host: str
+    path: str
+    instance: str  # "APP_GUID:INDEX", as X-Cf-App-Instance wants it
+    app: str  # the app's name, for messages
+    present: bool
+    confirmations: int = 0  # consecutive probes that showed it as wanted
+    first_at: float = 0.0  # wall time of the first of them
+    confirmed: bool = False
+    last: str = ""  # what the last probe saw (routers.probe), for the timeout message
+
+    @property
+    def url(self) -> str:
+        return self.host + self.path
+
+
+@dataclass
+class RouteCheck:
+    """One wait for the routers, persisted with its progress so a crash or a retry does not skip it."""
+
+    mode: str = ""  # probe | timer | none, decided when the wait begins
+    started_at: float = 0.0
+    until: float = 0.0  # probe: the timeout; timer: the end of the wait
+    targets: list[ProbeTarget] = field(default_factory=list)
+    probes: int = 0  # sent so far
+    confirmed_at: float = 0.0
+    drain_until: float = 0.0  # after the old apps left the routes: requests in flight finish on them
+    done: bool = False
+
+
+@dataclass
+class Unmapped:
+    """A productive route an old app was taken off (recorded before the change, for the route check)."""
+
+    host: str
+    path: str
+    app_guid: str
+    app: str
+    instances: int
+
+
+@dataclass
 class DeploymentPlan:
     scheme: str = PLAIN
     default_domain: str = ""
@@ -168,13 +219,15 @@ class DeploymentPlan:
     deployed: list[DeployedApp] = field(default_factory=list)
     domains: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
     service_guids: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
+    live_droplets: dict[str, str] | None = None  # deployed app guid -> its droplet, looked up once for all
     services: dict[str, ServiceWork] = field(default_factory=dict)  # by resource
     apps: dict[str, AppWork] = field(default_factory=dict)  # deploy-apps, by module
     live: dict[str, AppWork] = field(default_factory=dict)  # prepare-live, by module
     removals: dict[str, Removal] = field(default_factory=dict)  # by app guid
     deletions: dict[str, Pending] = field(default_factory=dict)  # services being deleted, by guid
     pending: dict[str, Pending] = field(default_factory=dict)  # jobs a step waits for, by step name
-    settle: dict[str, float] = field(default_factory=dict)  # wall-clock deadlines of route settling
+    checks: dict[str, RouteCheck] = field(default_factory=dict)  # waits for the routers, by step name
+    unmapped: list[Unmapped] = field(default_factory=list)  # old apps taken off productive routes
     said: list[str] = field(default_factory=list)  # one-time progress lines already shown
     resumed: bool = False  # the user resumed: the pause lets the operation past it
     renamed_idle: bool = False  # IDLE_LIVE: X-idle was renamed to X

@@ -6,14 +6,15 @@ poll interval, not an error back-off: failures are retried by the transport or b
 
 from __future__ import annotations
 
-FIRST_S = 0.1
-FACTOR = 1.5
+FIRST_S = 0.2
+FACTOR = 1.6
 MAX_S = 1.0
+STARTING_S = 0.6  # no app starts faster: the first look at starting instances comes after this
 
 
-def next_poll(now: float, polls: int) -> float:
+def next_poll(now: float, polls: int, first_s: float = FIRST_S) -> float:
     """Wall time of the next poll after `polls` polls so far."""
-    return now + min(MAX_S, FIRST_S * FACTOR ** polls)
+    return now + min(MAX_S, first_s * FACTOR ** polls)
 
 
 def expired(now: float, since: float, timeout_s: float) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bgdeploy.engine.step import Step
 from bgdeploy.engine.steps.backup_old import KeepOldApps, RecordBackup
 from bgdeploy.engine.steps.collect_target import CollectTargetFacts
+from bgdeploy.engine.steps.confirm_routes import AFTER_DEPLOY, AFTER_MAP, AFTER_UNMAP, ConfirmRoutes
 from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
@@ -19,7 +20,6 @@ from bgdeploy.engine.steps.replace_backup import ReplaceBackup
 from bgdeploy.engine.steps.rollback_detect import DetectRollbackTarget
 from bgdeploy.engine.steps.rollback_start import StartKeptApps
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
-from bgdeploy.engine.steps.settle import SettleRoutes
 from bgdeploy.engine.steps.smoke_checks import DescriptorSmokeChecks
 from bgdeploy.engine.steps.smoke_tests import ShimSmokeTests
 from bgdeploy.engine.steps.stop_old import StopOldApps
@@ -33,7 +33,7 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     ReplaceBackup(),  # apps an earlier resume kept for rollback go (--backup-previous-version)
     CreateOrUpdateServices(),
     DeployApps(),  # new colour on temporary routes (first deploy: productive routes)
-    SettleRoutes("after_deploy"),
+    ConfirmRoutes(AFTER_DEPLOY),  # temporary routes answer from every new instance
     DescriptorSmokeChecks(),  # bg-smoke-tests of the descriptor against the temporary routes
     ShimSmokeTests(),  # --smoke-test commands, run by the attached cf CLI
     AwaitConfirmation(),  # ACTION_REQUIRED until resume
@@ -41,11 +41,11 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     RecordBackup(),  # --backup-previous-version: the old apps' routes and instances, before the switch
     MapProductiveRoutes(),  # new colour joins the productive routes
     MapKeptRoutes(),  # keep-existing-routes: and the live app's other routes
-    SettleRoutes("after_map"),
+    ConfirmRoutes(AFTER_MAP),  # productive routes answer from every new instance
     IncrementalSwitch(),  # --strategy incremental-blue-green: instances move one at a time
     BeforeUnmapRoutesHooks(),  # hooks: before-unmap-routes
     UnmapOldApps(),  # old colour leaves them; temporary routes deleted
-    SettleRoutes("after_unmap"),
+    ConfirmRoutes(AFTER_UNMAP),  # no router sends traffic to the old ones; drain
     StopOldApps(),  # only now may the old colour stop (hooks before-stop/after-stop; dependency-aware order)
     KeepOldApps(),  # --backup-previous-version: it stays, stopped and unmapped, marked for rollback-mta
     UndeployOldApps(),  # then it goes (unless kept)
@@ -59,9 +59,9 @@ DEPLOY: list[Step] = [
     ReplaceBackup(),
     CreateOrUpdateServices(),
     DeployApps(),
-    SettleRoutes("after_deploy"),
+    ConfirmRoutes(AFTER_DEPLOY),  # temporary routes answer from every new instance
     UnmapOldApps(),
-    SettleRoutes("after_unmap"),
+    ConfirmRoutes(AFTER_UNMAP),  # no router sends traffic to the old ones; drain
     UndeployOldApps(),
     DeleteDiscontinuedServices(),
 ]

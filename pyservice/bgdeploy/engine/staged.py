@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bgdeploy.engine.polling import expired, next_poll
+from bgdeploy.engine.polling import FIRST_S, expired, next_poll
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import BgDeployError, StepTimeoutError
 
@@ -39,8 +39,8 @@ class Staged:
     def go(self, stage: str) -> None:
         self.work.stage, self.work.since, self.work.polls = stage, self.ctx.now(), 0
 
-    def poll(self) -> float:
-        return next_poll(self.ctx.now(), self.work.polls)
+    def poll(self, first_s: float = FIRST_S) -> float:
+        return next_poll(self.ctx.now(), self.work.polls, first_s)
 
     def check_time(self, timeout_s: float, what: str) -> None:
         if expired(self.ctx.now(), self.work.since, timeout_s):

@@ -94,11 +94,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--idle-exit-seconds", type=float, default=None,
                        help="exit when idle this long (0: never; default: 30 minutes on a Unix socket, else never)")
     serve.add_argument("--route-settle-seconds", type=float,
-                       default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")))
+                       default=float(os.environ.get("BGDEPLOY_ROUTE_SETTLE_SECONDS", "20")),
+                       help="the fixed wait for the routers of --route-check timer (and where they cannot be probed)")
     serve.add_argument("--route-address", action="append", metavar="DOMAIN=[SCHEME://]HOST:PORT",
                        default=[a for a in os.environ.get("BGDEPLOY_ROUTE_ADDRESSES", "").split(",") if a.strip()],
-                       help="reach the routers of DOMAIN (and hosts under it) at HOST:PORT instead of the address "
+                       help="probe the routers of DOMAIN (and hosts under it) at HOST:PORT instead of the address "
                             "DNS gives (repeatable; env BGDEPLOY_ROUTE_ADDRESSES, comma-separated)")
+    serve.add_argument("--drain-seconds", type=float,
+                       default=float(os.environ.get("BGDEPLOY_DRAIN_SECONDS", "2")),
+                       help="default of the deploy flag --drain-seconds")
     serve.add_argument("--max-parallel-apps", type=int,
                        default=int(os.environ.get("BGDEPLOY_MAX_PARALLEL_APPS", "16")),
                        help="modules of one wave deployed at once (1: one after another)")
@@ -188,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bgdeploy-engine: {exc}", file=sys.stderr)
         return 2
     settings = EngineSettings(state_dir=str(state_dir), route_settle_s=args.route_settle_seconds,
-                              route_addresses=tuple(args.route_address),
+                              route_addresses=tuple(args.route_address), drain_s=max(0.0, args.drain_seconds),
                               max_parallel_apps=max(1, args.max_parallel_apps), lease_s=args.lease_seconds,
                               takeover=store.shared, keep_files=args.keep_files, file_ttl_s=args.file_ttl_seconds,
                               idle_ttl_s=args.idle_ttl_seconds)

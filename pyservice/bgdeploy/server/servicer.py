@@ -169,6 +169,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         smoke_sent = 0  # the smoke-test attempt this watcher handed to its shim
         try:
             while not done.is_set():
+                generation = self.engine.bus.generation(op_id)
                 op = self.engine.get(op_id)
                 live = self.engine.is_live(op_id)
                 events = self.engine.events(op_id, seq)
@@ -191,7 +192,7 @@ class DeployerService(pb_grpc.DeployerServicer):
                     self.engine.smoke_box(op_id).mark_delivered(smoke.attempt)
                     yield convert.smoke_request(op_id, smoke)
                 if not events:
-                    self.engine.bus.wait(op_id, 0.25)
+                    self.engine.bus.wait(op_id, 0.25, seen=generation)  # woken by the next event (pushed)
         finally:
             tokens.detach()
             self.engine.drop_tokens(op_id)

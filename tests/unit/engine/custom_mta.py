@@ -32,8 +32,8 @@ def build(path: Path, descriptor: str, modules: list[str]) -> Path:
 def use(world: World, descriptor: str, modules: list[str] | None = None) -> None:
     modules = modules or ["web"]
 
-    def archive(version: str) -> Path:
-        path = world.dir / f"custom-{version}.mtar"
+    def archive(version: str, bits_version: str | None = None) -> Path:
+        path = world.dir / f"custom-{version}.mtar"  # the bits do not change with the version here
         return path if path.exists() else build(path, descriptor.replace("@VERSION@", version), modules)
 
     world.archive = archive  # type: ignore[method-assign]

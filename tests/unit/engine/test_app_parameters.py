@@ -162,11 +162,14 @@ def test_blue_green_keeps_the_live_apps_env_and_routes_where_asked(world: World)
     assert urls_of(world, plain) == {"org-space-plain.apps.sim.test"}
     assert 'Mapping route "tenant-keeper-blue.apps.sim.test" to application "keeper-green"...' in world.messages(v2)
     assert world.app("keeper-blue") is None and world.app("plain-blue") is None
+    # the routers were asked about the kept route too before blue left it
+    probed = {t.host for t in v2.plan.checks["routes-after_map"].targets if t.app == "keeper-green"}
+    assert probed == {"org-space-keeper.apps.sim.test", "tenant-keeper-blue.apps.sim.test"}
 
 
 def test_blue_green_step_order_maps_kept_routes_before_the_old_app_leaves() -> None:
     names = [s.name for s in BLUE_GREEN_DEPLOY]
-    assert names.index("map-live-routes") < names.index("map-kept-routes") < names.index("settle-after_map")
+    assert names.index("map-live-routes") < names.index("map-kept-routes") < names.index("routes-after_map")
     assert names.index("map-kept-routes") < names.index("unmap-old")
 
 

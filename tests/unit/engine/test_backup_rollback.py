@@ -151,7 +151,7 @@ def rollback_ctx(world: World) -> StepContext:
     return ctx
 
 
-@pytest.mark.parametrize(("until", "live"), [("unmap-old", "GREEN"), ("settle-after_unmap", "BLUE")])
+@pytest.mark.parametrize(("until", "live"), [("unmap-old", "GREEN"), ("routes-after_unmap", "BLUE")])
 def test_a_rollback_that_stopped_counts_as_switched_only_past_unmapping(world: World, until: str, live: str) -> None:
     deploy(world, "1.0.0")
     deploy(world, "2.0.0", options=BACKUP)
@@ -169,3 +169,17 @@ def test_a_rollback_that_stopped_counts_as_switched_only_past_unmapping(world: W
     world.run(DetectDeployedMta(), detect)
     assert detect.plan.live_color == live
     assert any(f"operation {ctx.op.id} aborted" in m for m in world.messages(detect))
+
+
+def test_a_rollback_waits_until_the_routers_send_traffic_to_every_kept_instance(world: World) -> None:
+    deploy(world, "1.0.0")
+    deploy(world, "2.0.0", options=BACKUP)
+    ctx = rollback_ctx(world)
+    for step in ROLLBACK_STEPS:
+        world.run(step, ctx)
+        if step.name == "routes-after_map":
+            break
+    check = ctx.plan.checks["routes-after_map"]
+    web = apps(world)["web-blue"]["guid"]
+    assert sorted(t.instance for t in check.targets if t.app == "web-blue") == [f"{web}:0", f"{web}:1"]
+    assert check.done and all(t.confirmed for t in check.targets)

@@ -5,10 +5,8 @@ decides; nobody attached, or no report, fails the step too; a retry asks again."
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
@@ -49,16 +47,9 @@ IDLE_URL = "http://org-space-web-idle.apps.sim.test"
 
 
 @pytest.fixture
-def routed(tmp_path: Path) -> Iterator[World]:
-    """A world whose routers listen on a loopback port, where the engine reaches them (--route-address)."""
-    world = World(tmp_path)
-    port = world.sim.sim.router.start("127.0.0.1", 0)
-    world.settings = dataclasses.replace(world.settings, route_addresses=(f"apps.sim.test=http://127.0.0.1:{port}",))
-    try:
-        yield world
-    finally:
-        world.sim.sim.router.stop()
-        world.close()
+def routed(world: World) -> World:
+    """The world's routers listen on a loopback port, where the engine reaches them (--route-address)."""
+    return world
 
 
 def with_checks(world: World, expect: str) -> None:
@@ -66,7 +57,8 @@ def with_checks(world: World, expect: str) -> None:
 
 
 def router_hosts(world: World) -> list[str]:
-    return [r["host"] for r in world.sim.sim.router.requests()]
+    """The hosts of the requests the routers forwarded, route-check probes (one app instance each) left out."""
+    return [r["host"] for r in world.sim.sim.router.requests() if "app_instance" not in r]
 
 
 def test_descriptor_checks_pass_on_the_temporary_routes(routed: World) -> None:
@@ -202,3 +194,14 @@ def _wait_for(probe: Callable[[], T | None]) -> T:
             return found
         time.sleep(0.01)
     raise AssertionError("timed out")
+
+
+def test_with_no_confirm_the_checks_still_wait_until_the_routers_know_the_temporary_routes(routed: World) -> None:
+    with_checks(routed, "2.0.0")
+    deploy(routed, "1.0.0")
+    routed.sim.sim.config.update({"route_propagation_s": 0.6})  # routers learn the temporary routes late
+    ctx = deploy(routed, "2.0.0", options=DeployOptions(no_confirm=True), until="smoke-checks")
+    check = ctx.plan.checks["routes-after_deploy"]
+    assert {t.host for t in check.targets} == {"org-space-web-idle.apps.sim.test"} and check.done
+    assert routed.run(DescriptorSmokeChecks(), ctx) == DONE
+    assert "trying again" not in " ".join(routed.messages(ctx))  # passed at its first try

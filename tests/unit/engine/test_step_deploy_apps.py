@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from bgdeploy.engine.plan import COLORS, DeploymentPlan
+from bgdeploy.engine.plan import COLORS, DeployedApp, DeploymentPlan
 from bgdeploy.engine.step import DONE
 from bgdeploy.engine.steps.deploy_apps import DeployApps, DeployOne, work_of
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
 from bgdeploy.errors import CloudControllerError, InfrastructureError
 
-from .world import World
+from .world import World, deploy
 
 
 def first_deploy_plan() -> DeploymentPlan:
@@ -32,7 +32,10 @@ def test_first_run_creates_each_app_once_and_a_second_run_writes_nothing(world: 
     assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-blue", "web-blue"]
     assert {a["state"] for a in world.sim.state()["apps"]} == {"STARTED"}
 
-    again = world.context("1.0.0", plan=first_deploy_plan())
+    plan = first_deploy_plan()  # a new operation, whose detect step found the apps (by their labels)
+    plan.deployed = [DeployedApp(a["guid"], a["name"], a["name"].split("-")[0], "BLUE", "")
+                     for a in world.sim.state()["apps"]]
+    again = world.context("1.0.0", plan=plan)
     before = len(world.sim.mutations())
     assert world.run(DeployApps(), again) == DONE
     new = world.sim.mutations()[before:]
@@ -129,3 +132,29 @@ def test_a_crashed_start_is_retried_with_a_restart(world: World) -> None:
     api = world.app("api-blue")
     assert api is not None and api["state"] == "STARTED"
     assert [i["state"] for i in world.sim.state()["instances"] if i["app_guid"] == api["guid"]] == ["RUNNING"]
+
+
+def test_unchanged_bits_reuse_the_live_droplet_without_upload_or_staging(world: World) -> None:
+    """A v2 with the same module files as v1, in a rebuilt archive (other zip dates)."""
+    deploy(world, "1.0.0")
+    before = len(world.sim.mutations())
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy", bits_version="1.0.0")
+    writes = world.sim.mutations()[before:]
+    assert writes.count("POST /v3/droplets") == 2
+    assert not [w for w in writes if w.endswith("/upload") or w in ("POST /v3/packages", "POST /v3/builds")], writes
+    said = world.messages(ctx)
+    assert 'Application "web-green" uses the unchanged droplet of "web-blue"' in said
+    assert 'Application "api-green" uses the unchanged droplet of "api-blue"' in said
+    assert {a.digest for a in ctx.plan.deployed} == {ctx.plan.apps["web"].digest, ctx.plan.apps["api"].digest}
+
+
+def test_a_refused_droplet_copy_falls_back_to_an_upload(world: World) -> None:
+    deploy(world, "1.0.0")
+    with world.sim.sim.lock:  # CC expires old droplets; an expired one cannot be copied
+        for droplet in world.sim.sim.store.all("droplets"):
+            droplet["state"] = "EXPIRED"
+    before = len(world.sim.mutations())
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy", bits_version="1.0.0")
+    writes = world.sim.mutations()[before:]
+    assert writes.count("POST /v3/builds") == 2 and sum(w.endswith("/upload") for w in writes) == 2
+    assert ctx.plan.apps["web"].stage == "done"

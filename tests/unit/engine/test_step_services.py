@@ -51,3 +51,13 @@ def test_failed_creation_is_deleted_and_created_again(world: World) -> None:
     db2 = next(s for s in world.sim.state()["service_instances"] if s["name"] == "db")
     assert db2["guid"] != db["guid"] and db2["last_operation"]["state"] == "succeeded"
     assert "DELETE /v3/service_instances/" + db["guid"] in world.sim.mutations()
+
+
+def test_service_instances_are_looked_up_in_one_request_with_their_plans(world: World) -> None:
+    assert world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan())) == DONE
+    before = len(world.sim.requests())
+    assert world.run(CreateOrUpdateServices(), world.context("2.0.0", plan=plan())) == DONE
+    reads = [r for r in world.sim.requests()[before:] if r["method"] == "GET"]
+    lookups = [r for r in reads if r["path"] == "/v3/service_instances"]
+    assert len(lookups) == 1 and "fields%5Bservice_plan%5D" in lookups[0]["query"], lookups
+    assert not [r for r in reads if r["path"].startswith(("/v3/service_plans/", "/v3/service_offerings/"))], reads

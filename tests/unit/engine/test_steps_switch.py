@@ -1,5 +1,5 @@
 """The steps around the switch, on a v1 (blue) deployed by the same steps: detect, pause, prepare-live,
-map-live-routes, unmap-old, settle, undeploy-old. Each writes what it must, and nothing when run again."""
+map-live-routes, unmap-old, undeploy-old. Each writes what it must, and nothing when run again."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import pytest
 
 from bgdeploy.engine.plan import DeploymentPlan
 from bgdeploy.engine.step import DONE, PAUSE, Wait
+from bgdeploy.engine.steps.confirm_routes import AFTER_MAP, ConfirmRoutes
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
 from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
 from bgdeploy.engine.steps.pause import AwaitConfirmation
 from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
-from bgdeploy.engine.steps.settle import SettleRoutes
 from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 from bgdeploy.errors import CloudControllerError
@@ -51,7 +51,7 @@ def test_detect_renames_apps_deployed_without_colours_to_blue(world: World) -> N
 
 def test_v2_apps_go_on_temporary_routes_and_the_pause_holds_until_resumed(world: World) -> None:
     deploy(world, "1.0.0")
-    ctx = deploy(world, "2.0.0", until="settle-after_deploy")
+    ctx = deploy(world, "2.0.0", until="routes-after_deploy")
     assert routes(world)["web-space"] == ["web-blue"]
     assert routes(world)["org-space-web-idle"] == ["web-green"]
     assert world.run(AwaitConfirmation(), ctx) == PAUSE
@@ -59,16 +59,6 @@ def test_v2_apps_go_on_temporary_routes_and_the_pause_holds_until_resumed(world:
     ctx.plan.resumed = True
     assert world.run(AwaitConfirmation(), ctx) == DONE
     assert writes_of(world, DeployApps(), ctx) == []
-
-
-def test_settle_waits_for_the_persisted_deadline(world: World) -> None:
-    ctx = world.context("1.0.0")
-    assert SettleRoutes("after_map").run(ctx) == DONE
-    ctx.plan.settle["after_map"] = world.clock.now() + 5
-    result = SettleRoutes("after_map").run(ctx)
-    assert isinstance(result, Wait) and result.until == world.clock.now() + 5
-    world.clock.t += 5
-    assert SettleRoutes("after_map").run(ctx) == DONE
 
 
 def test_prepare_live_restarts_green_with_the_live_env(world: World) -> None:
@@ -106,11 +96,12 @@ def test_switch_map_unmap_undeploy(world: World) -> None:
     writes = writes_of(world, MapProductiveRoutes(), ctx)
     assert sorted(writes)[0].startswith("POST /v3/routes/") and all("/destinations" in w for w in writes)
     assert routes(world)["web-space"] == ["web-blue", "web-green"]
-    assert "after_map" in ctx.plan.settle
     assert writes_of(world, MapProductiveRoutes(), ctx) == []
 
     writes_of(world, UnmapOldApps(), ctx)
     assert routes(world)["web-space"] == ["web-green"]
+    assert sorted((u.host, u.app) for u in ctx.plan.unmapped) == [
+        ("org-space-api.apps.sim.test", "api-blue"), ("web-space.apps.sim.test", "web-blue")]
     assert "org-space-web-idle" not in routes(world)
     assert world.app("web-blue") is not None  # still there: only unmapped
     assert writes_of(world, UnmapOldApps(), ctx) == []
@@ -121,8 +112,8 @@ def test_switch_map_unmap_undeploy(world: World) -> None:
 
 
 def test_a_crash_after_mapping_green_still_waits_for_the_routers(world: World) -> None:
-    """The settle deadline is saved before the destination writes: if they land but the step dies, the
-    retry (which finds nothing left to map) still waits for the routers."""
+    """If the destination writes land but the step dies, the retry (which finds nothing left to map) still
+    waits for the routers: what they must learn is decided from the productive routes, not from the writes."""
     deploy(world, "1.0.0")
     ctx = deploy(world, "2.0.0", until="map-live-routes")
     world.sim.faults(rules=[{"target": "api", "path": "/destinations$", "methods": ["POST"], "rate_lost": 1.0}])
@@ -132,4 +123,52 @@ def test_a_crash_after_mapping_green_still_waits_for_the_routers(world: World) -
     assert routes(world)["web-space"] == ["web-blue", "web-green"]  # the writes landed
     retry = world.context("2.0.0", plan=DeploymentPlan.of(world.store.get_operation(ctx.op.id).data))
     assert writes_of(world, MapProductiveRoutes(), retry) == []
-    assert isinstance(SettleRoutes("after_map").run(retry), Wait)
+    assert isinstance(ConfirmRoutes(AFTER_MAP).run(retry), Wait)
+
+
+def test_old_apps_go_with_their_bindings_in_one_delete(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="undeploy-old")
+    before = len(world.sim.mutations())
+    world.run(UndeployOldApps(), ctx)
+    writes = world.sim.mutations()[before:]
+    assert not [w for w in writes if w.startswith("DELETE /v3/service_credential_bindings")], writes
+    assert not [b for b in world.sim.state()["service_credential_bindings"] if b["app_guid"] not in
+                {a["guid"] for a in world.sim.state()["apps"]}]
+
+
+def test_when_cc_cannot_delete_the_bindings_with_the_app_they_go_first(world: World, monkeypatch) -> None:
+    """CC fails an app deletion that triggered asynchronous unbinding (AppDelete's
+    AsyncBindingDeletionsTriggered); the removal then unbinds first and deletes the app again."""
+    from ccsim.errors import CCError
+    from ccsim.resources import apps as sim_apps
+
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="undeploy-old")
+    real = sim_apps.destroy_app
+    failed: list[str] = []
+
+    def async_unbinding(sim: object, guid: str) -> None:
+        if world.sim.sim.store.where("service_credential_bindings", app_guid=guid) and guid not in failed:
+            failed.append(guid)
+            raise CCError(422, 90008, "CF-AsyncServiceBindingOperationInProgress",
+                          "An operation for the service binding is in progress.")
+        real(sim, guid)
+
+    monkeypatch.setattr(sim_apps, "destroy_app", async_unbinding)
+    before = len(world.sim.mutations())
+    world.run(UndeployOldApps(), ctx)
+    writes = world.sim.mutations()[before:]
+    assert failed and any(w.startswith("DELETE /v3/service_credential_bindings") for w in writes)
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]
+
+
+def test_after_the_switch_old_apps_are_stopped_and_deleted_without_reading_them(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="undeploy-old")
+    blue = {a["guid"] for a in world.sim.state()["apps"] if a["name"].endswith("-blue")}
+    before = len(world.sim.requests())
+    world.run(UndeployOldApps(), ctx)
+    calls = [(r["method"], r["path"]) for r in world.sim.requests()[before:]]
+    on_blue = [c for c in calls if any(g in c[1] for g in blue)]
+    assert sorted(m for m, _ in on_blue) == ["DELETE", "DELETE", "POST", "POST"], on_blue  # stop, delete each

@@ -91,3 +91,13 @@ def test_the_global_parameter_asks_for_the_same_order(world: World) -> None:
     world.run(StopOldApps(), ctx)
     assert stops(world, ctx) == ["stop@worker-blue", "stop@web-blue", "stop@db-api-blue"]
     assert {a["name"]: a["state"] for a in world.sim.state()["apps"]}["db-api-blue"] == "STOPPED"
+
+
+def test_a_resume_stops_each_old_app_once(world: World) -> None:
+    """stop-old stops them; undeploy-old, which deletes the apps unmap-old took off their routes without
+    reading them, does not stop them again."""
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0")
+    assert {u.app for u in ctx.plan.unmapped} == {"web-blue", "api-blue"}
+    assert sorted(stops(world, ctx)) == ["stop@api-blue", "stop@web-blue"]
+    assert not any(a["name"].endswith("-blue") for a in world.sim.state()["apps"])

@@ -57,24 +57,30 @@ class World:
         self.store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
         self.bus = EventBus(self.store)
         self.clock = FakeClock()
-        self.settings = EngineSettings(state_dir=str(tmp_path), route_settle_s=5.0)
+        # The simulator's routers listen on a loopback port; the engine reaches them through its
+        # documented override, as the e2e tests do (routers/addresses.py).
+        self.router_port = self.sim.sim.router.start("127.0.0.1", 0)
+        self.router_address = f"apps.sim.test=http://127.0.0.1:{self.router_port}"
+        self.settings = EngineSettings(state_dir=str(tmp_path), route_settle_s=5.0,
+                                       route_addresses=(self.router_address,))
         self.space = self.sim.sim.store.all("spaces")[0]
         self.org = self.sim.sim.store.all("organizations")[0]
         self._n = 0
 
-    def archive(self, version: str) -> Path:
-        path = self.dir / f"sample-{version}.mtar"
+    def archive(self, version: str, bits_version: str | None = None) -> Path:
+        path = self.dir / f"sample-{version}-{bits_version or version}.mtar"
         if not path.exists():
-            sample_build.main(version, str(path))
+            sample_build.main(version, str(path), bits_version)
         return path
 
     def cc(self) -> CloudController:
         return CloudController(self.sim.api_url, StaticToken(self.sim.bearer()), adapter=self.sim.adapter())
 
     def context(self, version: str = "1.0.0", *, process_type: str = BLUE_GREEN_DEPLOY, scheme: str = COLORS,
-                options: DeployOptions | None = None, plan: DeploymentPlan | None = None) -> StepContext:
+                options: DeployOptions | None = None, plan: DeploymentPlan | None = None,
+                bits_version: str | None = None) -> StepContext:
         self._n += 1
-        archive = self.archive(version)
+        archive = self.archive(version, bits_version)
         op = OperationRecord(
             id=str(100000 + self._n), process_type=process_type, state=RUNNING, space_guid=self.space["guid"],
             org_guid=self.org["guid"], org_name="org", space_name="space", api_endpoint=self.sim.api_url,
@@ -122,6 +128,7 @@ class World:
         return next((a for a in self.sim.state()["apps"] if a["name"] == name), None)
 
     def close(self) -> None:
+        self.sim.sim.router.stop()
         self.sim.close()
         self.store.close()
 
@@ -170,12 +177,13 @@ def wait_state(world: World, op_id: str, *states: str, timeout_s: float = 30.0) 
 
 
 def deploy(world: World, version: str, *, scheme: str = COLORS, process_type: str = BLUE_GREEN_DEPLOY,
-           options: DeployOptions | None = None, until: str = "") -> StepContext:
+           options: DeployOptions | None = None, until: str = "", bits_version: str | None = None) -> StepContext:
     """Run the process's steps in-process for `version` (up to, not including, the step named `until`)."""
     from bgdeploy.engine.processes import PROCESSES
     from bgdeploy.engine.step import Pause as PauseResult
 
-    ctx = world.context(version, process_type=process_type, scheme=scheme, options=options)
+    ctx = world.context(version, process_type=process_type, scheme=scheme, options=options,
+                        bits_version=bits_version)
     for step in PROCESSES[process_type]:
         if step.name == until:
             break

@@ -27,21 +27,39 @@ def app_metadata(ctx: StepContext, spec: AppSpec) -> dict[str, Any]:
             "annotations": dict(metadata.app_annotations(model, spec))}
 
 
-def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: dict[str, str]) -> App:
-    """Create the app (with its env), or update it in place (its env too, recording a needed restart)."""
+def will_create(ctx: StepContext, work: AppWork, name: str) -> bool:
+    """Whether `ensure_app` creates the app without looking for it (this MTA has no app of that name)."""
+    return not work.guid and not any(a.name == name for a in ctx.plan.deployed)
+
+
+def ensure_app(ctx: StepContext, work: AppWork, spec: AppSpec, name: str, env: dict[str, str], *,
+               digest: str = "") -> App:
+    """Create the app (with its env), or update it in place (its env too, recording a needed restart).
+    A digest known before the creation is annotated with it (its droplet will have those bits)."""
     cc, space = ctx.cc, ctx.op.space_guid
     lifecycle = desired_lifecycle(spec)
     meta = app_metadata(ctx, spec)
-    app = cc_apps.find(cc, space, name)
+    # An app this MTA does not have yet is created at once; a name taken by an app we did not see is
+    # found and updated instead. Only an app this call created counts as fresh (nothing bound or mapped).
+    app = None if will_create(ctx, work, name) else cc_apps.find(cc, space, name)
     if app is None:
         ctx.log.info(msg.CREATING_APP.format(app=name, module=spec.module), app=name, module=spec.module)
         if spec.docker_image:
             ctx.log.info(msg.CREATING_APP_FROM_DOCKER.format(app=name, image=spec.docker_image), app=name,
                          module=spec.module)
-        app = create_or_adopt(lambda: cc_apps.find(cc, space, name),
-                              lambda: cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=meta))
-        work.guid, work.name = app.guid, name
-        return app
+        made: list[App] = []
+        created_meta = {**meta, "annotations": {**meta["annotations"], **({DIGEST_ANNOTATION: digest} if digest
+                                                                          else {})}}
+
+        def create() -> App:
+            made.append(cc_apps.create(cc, space, name, lifecycle=lifecycle, env=env, metadata=created_meta))
+            return made[-1]
+
+        app = create_or_adopt(lambda: cc_apps.find(cc, space, name), create)
+        work.guid, work.name, work.fresh = app.guid, name, bool(made) and made[-1].guid == app.guid
+        if work.fresh:
+            work.annotated_digest = digest
+            return app
     ctx.log.info(msg.UPDATING_APP.format(app=name), app=name, module=spec.module)
     work.guid, work.name = app.guid, name
     if metadata_differs(app, meta) or lifecycle_differs(app, lifecycle):
@@ -154,7 +172,13 @@ def mark_restart(ctx: StepContext, work: AppWork) -> None:
 
 
 def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str) -> int:
-    """Scale and configure the web process; returns its instance count."""
+    """Scale and configure the web process; returns its instance count. A fresh app's process is set
+    without reading it first (nothing runs yet, so nothing restarts)."""
+    if work.fresh:
+        return _configure_fresh(ctx, spec, app_guid)
+    proc = cc_processes.web(ctx.cc, app_guid)
+    if work.fresh:  # created by this operation: configured without reading it first
+        return _configure_fresh(ctx, spec, app_guid)
     proc = cc_processes.web(ctx.cc, app_guid)
     changes = process_changes(proc, spec)
     if changes.restart:
@@ -164,3 +188,19 @@ def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str
     if changes.patch:
         cc_processes.update(ctx.cc, proc.guid, changes.patch)
     return int(changes.scale.get("instances", proc.instances))
+
+
+def _configure_fresh(ctx: StepContext, spec: AppSpec, app_guid: str) -> int:
+    scale: dict[str, Any] = {k: v for k, v in (("instances", spec.instances), ("memory_in_mb", spec.memory_mb),
+                                               ("disk_in_mb", spec.disk_mb)) if v}
+    instances = cc_processes.scale_web(ctx.cc, app_guid, scale).instances if scale else 1
+    patch: dict[str, Any] = {}
+    if spec.command is not None:
+        patch["command"] = spec.command
+    if spec.health_check is not None:
+        patch["health_check"] = check_body(spec.health_check)
+    if spec.readiness_check is not None:
+        patch["readiness_health_check"] = check_body(spec.readiness_check)
+    if patch:
+        cc_processes.update_web(ctx.cc, app_guid, patch)
+    return spec.instances if spec.instances is not None else instances

@@ -40,7 +40,7 @@ def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: st
     if not spec.bindings:
         return False
     guids = service_guids(ctx, [b.service_name for b in spec.bindings])
-    bound = {b.instance_guid for b in cc_bindings.for_app(ctx.cc, app_guid)}
+    bound = set() if work.fresh else {b.instance_guid for b in cc_bindings.for_app(ctx.cc, app_guid)}
     changed = False
     for binding in missing_bindings(spec, guids, bound):
         guid = guids.get(binding.service_name)

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import zipfile
 from typing import IO, Any
 
 from bgdeploy import messages as msg
 from bgdeploy import mta
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc import builds as cc_builds
+from bgdeploy.cc import droplets as cc_droplets
 from bgdeploy.cc import packages as cc_packages
 from bgdeploy.cc.errors import BitsAlreadyUploaded, StagingInProgress, Unavailable
-from bgdeploy.cc.models import Build, Package
+from bgdeploy.cc.models import Build, Droplet, Package
 from bgdeploy.engine.actions.apps import DIGEST_ANNOTATION, mark_restart
 from bgdeploy.engine.actions.create import create_or_adopt
-from bgdeploy.engine.plan import AppWork
+from bgdeploy.engine.plan import AppWork, DeployedApp
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import CloudControllerError, ContentError, InfrastructureError
 from bgdeploy.mta.model import AppSpec
@@ -28,30 +30,81 @@ from bgdeploy.mta.model import AppSpec
 OPERATION_ANNOTATION = "bgdeploy/operation"
 UPLOAD_ATTEMPTS = 3
 _LIVE_PACKAGE_STATES = ("AWAITING_UPLOAD", "PROCESSING_UPLOAD", "READY", "COPYING")
-
-
-class _Hashing:
-    def __init__(self, out: IO[bytes]) -> None:
-        self.out = out
-        self.sha = hashlib.sha256()
-
-    def write(self, chunk: bytes) -> int:
-        self.sha.update(chunk)
-        return self.out.write(chunk)
-
-    def flush(self) -> None:
-        self.out.flush()
+_CHUNK = 1 << 20
 
 
 def write_bits(ctx: StepContext, spec: AppSpec, out: IO[bytes]) -> str:
-    """Write the module's bits (a zip) to `out`; returns their SHA-256."""
+    """Write the module's bits (a zip) to `out`; returns their content digest."""
     if spec.content is None:
         raise ContentError(f'Module "{spec.module}" has no content in the archive (no "path")')
-    sink = _Hashing(out)
     with mta.open_archive(ctx.archive_path, ctx.op.archive_name) as archive:
-        archive.write_module_bits(spec.module, sink)
+        archive.write_module_bits(spec.module, out)
     out.flush()
-    return sink.sha.hexdigest()
+    try:
+        return content_digest(out)
+    except zipfile.BadZipFile as exc:
+        raise ContentError(f'content of module "{spec.module}" is not a valid zip: {exc}') from None
+
+
+def content_digest(bits: IO[bytes]) -> str:
+    """SHA-256 over the zip's files (name, executable bit, content) in name order: the same for the same
+    files however the zip was made (dates, compression, entry order), so a rebuilt archive with unchanged
+    module content is recognised as unchanged."""
+    bits.seek(0)
+    sha = hashlib.sha256()
+    with zipfile.ZipFile(bits) as zipped:
+        for info in sorted(zipped.infolist(), key=lambda i: i.filename):
+            executable = bool((info.external_attr >> 16) & 0o111)
+            sha.update(f"{len(info.filename)}:{info.filename}:{int(executable)}:{info.file_size}\n".encode())
+            if info.is_dir():
+                continue
+            with zipped.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    sha.update(chunk)
+    bits.seek(0)
+    return sha.hexdigest()
+
+
+def unchanged_source(ctx: StepContext, work: AppWork, module: str) -> DeployedApp | None:
+    """A deployed app of the module (the live colour) whose bits have this digest, other than the new one."""
+    return next((a for a in ctx.plan.deployed if a.module == module and a.digest == work.digest
+                 and a.guid != work.guid), None)
+
+
+def copy_droplet(ctx: StepContext, work: AppWork, source: DeployedApp) -> str | None:
+    """Copy the source app's current droplet to the new app (no upload, no staging); the copy's guid, or
+    None when there is nothing to copy or CC refuses the copy (the caller uploads instead)."""
+    cc = ctx.cc
+    source_droplet = _live_droplet(ctx, source)
+    if not source_droplet:
+        return None
+
+    def find() -> Droplet | None:
+        return next((d for d in cc_droplets.for_app(cc, work.guid) if d.state in ("COPYING", "STAGED")), None)
+
+    try:
+        return create_or_adopt(find, lambda: cc_droplets.copy(cc, source_droplet, work.guid)).guid
+    except CloudControllerError as exc:
+        if exc.status in (400, 403, 404, 422):
+            ctx.log.debug(f"droplet copy from {source.name} refused ({exc}); uploading instead")
+            return None
+        raise
+
+
+def _live_droplet(ctx: StepContext, source: DeployedApp) -> str | None:
+    """The source app's current droplet. The deployed apps' staged droplets are listed once for all (an
+    app with exactly one is using it); an app with several is asked which is current."""
+    with ctx.lock:
+        if ctx.plan.live_droplets is None:
+            staged = cc_droplets.staged_by_app(ctx.cc, [a.guid for a in ctx.plan.deployed if a.digest])
+            ctx.plan.live_droplets = {app: guids[0] for app, guids in staged.items() if len(guids) == 1}
+        known = ctx.plan.live_droplets.get(source.guid)
+    return known or cc_apps.current_droplet_guid(ctx.cc, source.guid)
+
+
+def droplet_state(ctx: StepContext, work: AppWork) -> str:
+    droplet = cc_droplets.get(ctx.cc, work.droplet_guid)
+    return droplet.state if droplet is not None else "FAILED"
 
 
 def has_droplet(ctx: StepContext, app_guid: str) -> bool:
@@ -138,7 +191,8 @@ def set_droplet(ctx: StepContext, work: AppWork) -> None:
     """Make the staged droplet current (a restart is due) and remember which bits it was built from."""
     mark_restart(ctx, work)
     cc_apps.set_current_droplet(ctx.cc, work.guid, work.droplet_guid)
-    cc_apps.update(ctx.cc, work.guid, metadata={"annotations": {DIGEST_ANNOTATION: work.digest}})
+    if work.annotated_digest != work.digest:
+        cc_apps.update(ctx.cc, work.guid, metadata={"annotations": {DIGEST_ANNOTATION: work.digest}})
 
 
 def temp_file(ctx: StepContext) -> Any:

@@ -14,16 +14,14 @@ from bgdeploy.mta.model import Route
 
 
 def domain_guid(ctx: StepContext, name: str) -> str:
-    """Looked up once per operation (kept in the plan)."""
+    """Looked up once per operation (kept in the plan; apps deployed side by side wait for one lookup)."""
     with ctx.lock:
-        if name in ctx.plan.domains:
-            return ctx.plan.domains[name]
-    guid = cc_routes.domain_guid(ctx.cc, name)
-    if guid is None:
-        raise ContentError(f'Domain "{name}" does not exist in Cloud Foundry')
-    with ctx.lock:
-        ctx.plan.domains[name] = guid
-    return guid
+        if name not in ctx.plan.domains:
+            guid = cc_routes.domain_guid(ctx.cc, name)
+            if guid is None:
+                raise ContentError(f'Domain "{name}" does not exist in Cloud Foundry')
+            ctx.plan.domains[name] = guid
+        return ctx.plan.domains[name]
 
 
 def find_route(ctx: StepContext, route: Route) -> CcRoute | None:
@@ -43,17 +41,29 @@ def ensure_route(ctx: StepContext, route: Route) -> CcRoute:
                            lambda: cc_routes.create(ctx.cc, ctx.op.space_guid, domain, route.host, route.path))
 
 
+def create_route(ctx: StepContext, route: Route) -> CcRoute:
+    """The route, created first and looked up only if it exists already (for routes usually new)."""
+    domain = domain_guid(ctx, route.domain)
+
+    def find() -> CcRoute | None:
+        return cc_routes.find(ctx.cc, domain, route.host, route.path)
+
+    return create_or_adopt(find, lambda: cc_routes.create(ctx.cc, ctx.op.space_guid, domain, route.host, route.path))
+
+
 def map_routes(ctx: StepContext, app_guid: str, app_name: str, wanted: list[Route], *, unmap_others: bool,
-               before_change: Callable[[], None] = lambda: None) -> bool:
+               fresh: bool = False, before_change: Callable[[], None] = lambda: None) -> bool:
     """Map `wanted` to the app; with unmap_others, take the app off every other route. True if changed.
-    `before_change` runs once before the first write (to save the intent that routers must learn it)."""
-    mapped = {r.url: r for r in cc_routes.for_app(ctx.cc, app_guid)}
+    A fresh app (created by this operation) has no routes yet: nothing is read first. `before_change` runs
+    once before the first write (to save the intent that routers must learn it)."""
+    mapped = {} if fresh else {r.url: r for r in cc_routes.for_app(ctx.cc, app_guid)}
     to_map, to_unmap = route_changes(list(mapped), wanted, unmap_others=unmap_others)
     if to_map or to_unmap:
         before_change()
     for route in to_map:
         ctx.log.info(msg.MAPPING_ROUTE.format(route=route.url, app=app_name), app=app_name, route=route.url)
-        cc_routes.add_destination(ctx.cc, ensure_route(ctx, route).guid, app_guid)
+        cc_route = create_route(ctx, route) if fresh else ensure_route(ctx, route)
+        cc_routes.add_destination(ctx.cc, cc_route.guid, app_guid)
     for url in to_unmap:
         ctx.log.info(msg.UNMAPPING_ROUTE.format(route=url, app=app_name), app=app_name, route=url)
         unmap(ctx, mapped[url], app_guid)

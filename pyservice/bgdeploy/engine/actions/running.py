@@ -23,12 +23,12 @@ def begin_start(ctx: StepContext, work: AppWork, *, started: bool, module: str) 
 
 
 def instances_running(ctx: StepContext, work: AppWork, timeout_s: int) -> bool:
-    """One look at the instances: True when all run; raises when one crashed or time is up."""
-    proc = cc_processes.web(ctx.cc, work.guid)
-    states = cc_processes.instance_states(ctx.cc, proc.guid)
+    """One look at the instances (one request: the web process's stats, an entry per instance): True
+    when all run; raises when one crashed or time is up."""
+    states = cc_processes.web_instance_states(ctx.cc, work.guid)
     if "CRASHED" in states:
         raise InfrastructureError(f'Application "{work.name}" crashed while starting')
-    if proc.instances == 0 or states.count("RUNNING") >= proc.instances:
+    if states.count("RUNNING") >= len(states) >= work.instances:
         return True
     if ctx.now() - work.since > timeout_s:
         raise StepTimeoutError(f'Application "{work.name}" did not start within {timeout_s} seconds')

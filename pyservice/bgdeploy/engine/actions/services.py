@@ -107,7 +107,8 @@ def update_body(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) 
     if sorted(existing.tags) != sorted(spec.tags):
         body["tags"] = spec.tags
     if spec.kind == "managed":
-        plan_name, _ = cc_services.plan_and_offering(ctx.cc, existing.plan_guid) if existing.plan_guid else ("", "")
+        plan_name = existing.plan_name or (
+            cc_services.plan_and_offering(ctx.cc, existing.plan_guid)[0] if existing.plan_guid else "")
         if plan_name and plan_name != spec.plan:
             body["relationships"] = {"service_plan": {"data": {"guid": plan_guid(ctx, spec)}}}
         if spec.parameters and existing.annotations.get(PARAMETERS_ANNOTATION) != parameters_digest(spec.parameters):

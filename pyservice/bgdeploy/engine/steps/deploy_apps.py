@@ -2,19 +2,22 @@
 
 Blue-green with a live version: the new apps get their temporary routes and the idle environment.
 Otherwise (first deploy, plain deploy) they get their productive routes at once. Each app moves through
-stages (app → bindings → bits → package → build → staging → droplet → routes → start → running → tasks), saved
-in the plan, so a retry or a restarted engine continues at the stage that did not finish, and a wait
+stages (app → bindings → bits → package → build → staging → droplet → routes → start → running → tasks;
+bits unchanged from the live colour: bits (copy) → routes → copying → start, no upload and no staging),
+saved in the plan, so a retry or a restarted engine continues at the stage that did not finish, and a wait
 (upload, staging, start) goes back to the runner instead of sleeping. The module's hooks run around the
 start (`hook_moments.deploy_moments`), its `tasks` after it; with incremental blue-green the new app starts
-on one instance.
+on one instance. Whether the routers learnt the new routes is confirmed by the next step (routes probed).
 """
 
 from __future__ import annotations
 
+from typing import IO
+
 from bgdeploy import messages as msg
 from bgdeploy.engine import incremental
 from bgdeploy.engine.actions import bits, docker, jobs, running
-from bgdeploy.engine.actions.apps import ensure_app, ensure_process
+from bgdeploy.engine.actions.apps import ensure_app, ensure_process, will_create
 from bgdeploy.engine.actions.bindings import ensure_bindings
 from bgdeploy.engine.actions.features import ensure_features
 from bgdeploy.engine.actions.hooks import run_hooks, run_tasks, stop_with_hooks
@@ -23,10 +26,14 @@ from bgdeploy.engine.actions.routes import map_routes
 from bgdeploy.engine.concurrency import advance_together
 from bgdeploy.engine.hook_moments import deploy_moments
 from bgdeploy.engine.plan import AppWork
+from bgdeploy.engine.polling import STARTING_S, next_poll
 from bgdeploy.engine.staged import DONE_STAGE, Staged
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
+from bgdeploy.errors import CloudControllerError
 from bgdeploy.mta.model import AppSpec, Phase, Route
+
+BROKER_S = 0.5  # an asynchronous broker takes at least this long
 
 
 class DeployApps(Step):
@@ -61,6 +68,14 @@ class DeployOne(Staged):
         self.ctx, self.spec, self.phase = ctx, spec, phase
         self.work = work_of(ctx, spec.module)
         self.timeouts = app_timeouts(ctx.options, ctx.settings, spec)
+        self._bits: IO[bytes] | None = None  # written in stage_app for a new app, used by stage_bits
+
+    def advance(self) -> float | None:
+        try:
+            return super().advance()
+        finally:
+            if self._bits is not None:
+                self._bits.close()
 
     def failed(self, stage: str) -> None:
         """A poll that fails (staging failed, an instance crashed, a timeout) sends a retry back to the stage
@@ -79,27 +94,39 @@ class DeployOne(Staged):
             return []
         return self.spec.idle_routes if self.phase == "idle" else self.spec.routes
 
+    def _binding(self) -> float | None:
+        """When to look again while brokers still bind (None when done). A broker that answered with a
+        job works asynchronously: its job is first looked at BROKER_S after the binding was asked for."""
+        work, now = self.work, self.ctx.now()
+        if not work.jobs:
+            return None
+        if now < work.bound_at + BROKER_S:
+            return work.bound_at + BROKER_S
+        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.bound_at,
+                                 self.ctx.settings.service_timeout_s)
+        return self.poll() if work.jobs else None
+
     # -- stages -------------------------------------------------------------------------------------
 
     def stage_app(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
         name = ctx.plan.new_app_name(spec)
-        app = ensure_app(ctx, work, spec, name, desired_env(ctx, spec, spec.env))
+        if will_create(ctx, work, name) and spec.content is not None and not spec.docker_image:
+            # A new app is created with the digest of its bits, which are written once, now.
+            self._bits = bits.temp_file(ctx)
+            work.digest = bits.write_bits(ctx, spec, self._bits)
+        app = ensure_app(ctx, work, spec, name, desired_env(ctx, spec, spec.env),
+                         digest=work.digest if self._bits else "")
         work.app_state = app.state
-        work.deployed_digest = app.annotations.get(bits.DIGEST_ANNOTATION, "")
-        ensure_process(ctx, work, incremental.first_scale(ctx.options, ctx.plan, spec), app.guid)
+        work.deployed_digest = "" if work.fresh else app.annotations.get(bits.DIGEST_ANNOTATION, "")
+        work.instances = ensure_process(ctx, work, incremental.first_scale(ctx.options, ctx.plan, spec), app.guid)
         ensure_features(ctx, work, spec, app.guid)
+        work.bound_at = ctx.now()
         ensure_bindings(ctx, work, spec, app.guid, name)
         self.go("bindings")
 
-    def stage_bindings(self) -> float | None:
-        work = self.work
-        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.since,
-                                 self.ctx.settings.service_timeout_s)
-        if work.jobs:
-            return self.poll()
-        self.go("bits")
-        return None
+    def stage_bindings(self) -> None:
+        self.go("bits")  # brokers bind meanwhile: their jobs are awaited before staging or starting
 
     def stage_bits(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
@@ -108,14 +135,44 @@ class DeployOne(Staged):
             docker.ensure_package(ctx, work, spec)
             self.go("package")
             return
-        with bits.temp_file(ctx) as tmp:
-            work.digest = bits.write_bits(ctx, spec, tmp)
+        with self._bits or bits.temp_file(ctx) as tmp:
+            if tmp is not self._bits:
+                work.digest = bits.write_bits(ctx, spec, tmp)
+            self._bits = None
             if bits.runs_these_bits(ctx, work.guid, work.deployed_digest, work.digest):
                 ctx.log.info(msg.CONTENT_UNCHANGED.format(app=work.name), app=work.name, module=spec.module)
                 self.go("routes")
                 return
+            source = None if work.copy_refused else bits.unchanged_source(ctx, work, spec.module)
+            copied = bits.copy_droplet(ctx, work, source) if source is not None else None
+            if source is not None and copied is not None:
+                work.droplet_guid, work.copying = copied, True
+                ctx.log.info(msg.REUSING_DROPLET.format(app=work.name, source=source.name), app=work.name,
+                             module=spec.module)
+                self.go("routes")  # CC copies meanwhile; the copy becomes current after the routes
+                return
             bits.upload_package(ctx, work, spec, tmp)
         self.go("package")
+
+    def stage_copying(self) -> float | None:
+        """Make the copied droplet current: tried at once (the routes took a while), then after looking."""
+        state = "STAGED" if self.work.polls == 0 else bits.droplet_state(self.ctx, self.work)
+        if state == "STAGED":
+            try:
+                bits.set_droplet(self.ctx, self.work)
+            except CloudControllerError as exc:
+                if exc.status != 422:  # 422: CC does not assign a droplet that is still COPYING
+                    raise
+            else:
+                self.work.copying = False
+                self.go("start")
+                return None
+        elif state in ("FAILED", "EXPIRED"):
+            self.work.copy_refused, self.work.copying = True, False  # upload the bits instead
+            self.go("bits")
+            return None
+        self.check_time(self.timeouts.upload_s, "Copying the droplet")
+        return self.poll()
 
     def stage_package(self) -> float | None:
         if bits.package_state(self.ctx, self.work).state != "READY":
@@ -125,6 +182,8 @@ class DeployOne(Staged):
         return None
 
     def stage_build(self) -> float | None:
+        if (again := self._binding()) is not None:
+            return again
         build = bits.start_build(self.ctx, self.work)
         if build is None:  # another build of this app is staging; CC stages one at a time
             self.check_time(self.timeouts.stage_s, "Staging the application")
@@ -156,8 +215,8 @@ class DeployOne(Staged):
         # The temporary routes only, in the idle phase; else keep-existing-routes keeps what is mapped.
         keep = self.spec.keep_existing_routes and self.phase == "live"
         map_routes(self.ctx, self.work.guid, self.work.name, self.routes, unmap_others=not keep,
-                   before_change=routers_must_learn)
-        self.go("start")
+                   fresh=self.work.fresh, before_change=routers_must_learn)
+        self.go("copying" if self.work.copying else "start")
 
     def stage_start(self) -> float | None:
         ctx, spec, work = self.ctx, self.spec, self.work
@@ -170,6 +229,8 @@ class DeployOne(Staged):
         if started and not work.restart and running.all_running(ctx, work.guid):
             self._finish()
             return None
+        if (again := self._binding()) is not None:
+            return again
         before_stop, after_stop, before_start = deploy_moments(ctx.plan.blue_green, ctx.plan.live_version)
         again = stop_with_hooks(ctx, work, spec, before_stop, after_stop)
         if again is None:
@@ -178,12 +239,12 @@ class DeployOne(Staged):
             return again
         running.begin_start(ctx, work, started=work.app_state == "STARTED", module=spec.module)
         self.go("running")
-        return None
+        return next_poll(ctx.now(), 0, STARTING_S)
 
     def stage_running(self) -> float | None:
         ctx, work = self.ctx, self.work
         if not running.instances_running(ctx, work, self.timeouts.start_s):
-            return self.poll()
+            return self.poll(STARTING_S)
         running.say_started(ctx, work, self.spec.module, [r.url for r in self.routes])
         work.restart, work.started, work.app_state = False, True, "STARTED"
         self._finish()
@@ -197,12 +258,5 @@ class DeployOne(Staged):
         return again
 
     def _finish(self) -> None:
-        work = self.work
-        if work.started:
-            # Routers learn of new routes and instances late: users get the app only once they can reach it.
-            with self.ctx.lock:
-                self.ctx.plan.settle["after_deploy"] = self.ctx.now() + self.ctx.settings.route_settle_s
-        work.stage = "tasks" if self.spec.tasks else DONE_STAGE
-
-
-
+        # Whether the routers learnt the new routes and instances: confirmed by the routes-after_deploy step.
+        self.work.stage = "tasks" if self.spec.tasks else DONE_STAGE

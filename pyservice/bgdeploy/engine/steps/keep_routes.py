@@ -1,6 +1,7 @@
 """`keep-existing-routes`: the routes mapped to the live app today (productive routes the descriptor does
 not name, such as one per tenant) join the new app right after its productive routes, before the old app
-leaves them, so they never lose a destination."""
+leaves them, so they never lose a destination; routes-after_map then waits until they answer from the new
+instances too."""
 
 from __future__ import annotations
 
@@ -38,10 +39,5 @@ class MapKeptRoutes(Step):
             ctx.log.info(msg.MAPPING_ROUTE.format(route=url, app=name), app=name, route=url)
             cc_routes.add_destination(ctx.cc, route_guid, app_guid)
 
-        if todo:
-            # Saved before the writes, so a crash right after them cannot skip the routers' wait on retry.
-            ctx.plan.settle["after_map"] = max(ctx.plan.settle.get("after_map", 0.0),
-                                               ctx.now() + ctx.settings.route_settle_s)
-            ctx.save()
         map_all(add, todo, ctx.settings.max_parallel_apps)
         return DONE

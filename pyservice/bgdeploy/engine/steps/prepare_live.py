@@ -11,12 +11,12 @@ from bgdeploy.engine.actions.kept import desired_env
 from bgdeploy.engine.concurrency import map_all
 from bgdeploy.engine.hook_moments import LIVE_BEFORE_START, NEW_AFTER_STOP, NEW_BEFORE_STOP, hooks_at
 from bgdeploy.engine.plan import AppWork
-from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
 from bgdeploy.mta.model import AppSpec
 
 DONE_STAGE = "done"
+SWITCH_POLL_S = 0.1  # the switch waits for these restarts: look often (a few requests more, in the resume only)
 
 
 class PrepareLiveApps(Step):
@@ -40,6 +40,12 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
         ctx.check_aborted()
         if work.stage == "":
             name = ctx.plan.new_app_name(spec)
+            deployed = ctx.plan.apps.get(spec.module)
+            if deployed is not None and deployed.guid and deployed.name == name and _same_env(ctx, spec):
+                # deploy-apps gave it this environment already: nothing to read or change
+                work.guid, work.name, work.app_state = deployed.guid, name, deployed.app_state
+                work.stage = "start"
+                continue
             app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
             if app is None:
                 work.stage = DONE_STAGE
@@ -65,11 +71,19 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
                 return again
             running.begin_start(ctx, work, started=work.app_state == "STARTED", module=spec.module)
             work.stage = "running"
+            ctx.save()
+            return ctx.now() + SWITCH_POLL_S
         elif work.stage == "running":
             if not running.instances_running(ctx, work, app_timeouts(ctx.options, ctx.settings, spec).start_s):
                 ctx.save()
-                return next_poll(ctx.now(), work.polls)
+                return ctx.now() + SWITCH_POLL_S
             running.say_started(ctx, work, spec.module, [])
             work.restart, work.stage = False, DONE_STAGE
         ctx.save()
     return None
+
+
+def _same_env(ctx: StepContext, spec: AppSpec) -> bool:
+    """Whether the module's live environment is the one its new app got in the idle phase."""
+    idle = next((s for s in ctx.model("idle").apps if s.module == spec.module), None)
+    return idle is not None and idle.env == spec.env

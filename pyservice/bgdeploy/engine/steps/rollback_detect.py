@@ -11,6 +11,7 @@ from __future__ import annotations
 from bgdeploy import messages as msg
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.engine import backup, colors, observe
+from bgdeploy.engine.actions.apps import DIGEST_ANNOTATION
 from bgdeploy.engine.plan import COLORS, IDLE_LIVE, IDLE_SUFFIX, LIVE_SUFFIX, DeployedApp
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult
 from bgdeploy.errors import ContentError
@@ -44,7 +45,8 @@ class DetectRollbackTarget(Step):
                     idle = app.name[: -len(LIVE_SUFFIX)] + IDLE_SUFFIX
                     ctx.log.info(msg.ADDING_COLOR.format(old=app.name, new=idle), app=app.name)
                     cc_apps.update(ctx.cc, app.guid, name=idle)
-        plan.deployed = [DeployedApp(a.guid, a.name, a.module, colors.color_of(a.name), a.created_at) for a in live]
+        plan.deployed = [DeployedApp(a.guid, a.name, a.module, colors.color_of(a.name), a.created_at,
+                                     a.annotations.get(DIGEST_ANNOTATION, "")) for a in live]
         plan.live_version = plan.detected = True
         ctx.op.live_color, ctx.op.idle_color = plan.live_color, plan.idle_color
         ctx.save()

@@ -59,6 +59,7 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
             if spec.instances and proc.instances != spec.instances:
                 ctx.log.info(msg.ROLLBACK_SCALING.format(app=name, instances=spec.instances), app=name)
                 cc_processes.scale(ctx.cc, proc.guid, {"instances": spec.instances})
+            work.instances = spec.instances or proc.instances  # the route checks probe each one
             work.stage = "start"
         elif work.stage == "start":
             if work.app_state == "STARTED" and running.all_running(ctx, work.guid):

@@ -31,6 +31,7 @@ from bgdeploy.errors import BgDeployError, StepTimeoutError
 from bgdeploy.mta.model import ServiceSpec
 
 ENSURE, KEYS, DONE_STAGE = "", "keys", "done"
+_LOOK = object()  # no lookup result at hand: look the instance up
 UPDATING = "update"
 
 
@@ -41,11 +42,15 @@ class CreateOrUpdateServices(Step):
     def run(self, ctx: StepContext) -> StepResult:
         model = ctx.model("live")
         by_resource = {s.resource: s for s in model.services}
+        # Every service still to look at, looked up in one request (with its plan's name); None: absent.
+        names = [s.name for s in model.services if (w := _work(ctx, s.resource)).stage == ENSURE and not w.job]
+        found = cc_services.instances_with_plans(ctx.cc, ctx.op.space_guid, names)
+        seen: dict[str, ServiceInstance | None] = {name: found.get(name) for name in names}
         for batch in model.service_batches:
             todo = [by_resource[r] for r in batch if r in by_resource and _work(ctx, r).stage != DONE_STAGE]
             if not todo:
                 continue
-            again = advance_together(ctx, [partial(_advance, ctx, spec) for spec in todo], 8)
+            again = advance_together(ctx, [partial(_advance, ctx, spec, seen) for spec in todo], 8)
             if again is not None:
                 return Wait(again)
         return DONE
@@ -61,7 +66,7 @@ def _wait_for(ctx: StepContext, work: ServiceWork, job: str | None, what: str) -
     ctx.save()
 
 
-def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
+def _advance(ctx: StepContext, spec: ServiceSpec, seen: dict[str, ServiceInstance | None]) -> float | None:
     """Advance one service as far as it goes without waiting; when to come back, or None when done."""
     work = _work(ctx, spec.resource)
     while work.stage != DONE_STAGE:
@@ -79,7 +84,7 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
                 return next_poll(ctx.now(), work.polls)
             work.job = ""
         if work.stage == ENSURE:
-            again = _ensure(ctx, work, spec)
+            again = _ensure(ctx, work, spec, seen.pop(spec.name, _LOOK))  # a second look asks CC again
             if again is not None:
                 return again
         elif work.stage == KEYS:
@@ -94,8 +99,10 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
     return None
 
 
-def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | None:
-    existing = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
+def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, known: object) -> float | None:
+    """`known`: the instance as this run's lookup found it (None: absent), or _LOOK to look now."""
+    existing = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name) if known is _LOOK else known
+    assert existing is None or isinstance(existing, ServiceInstance)
     move = next_move(spec, existing)
     if move == USE_EXISTING:
         ctx.log.info(msg.EXISTING_SERVICE.format(name=spec.name))

@@ -17,7 +17,10 @@ class UndeployOldApps(Step):
     def run(self, ctx: StepContext) -> StepResult:
         kept = {guid for guid, record in ctx.plan.backups.items() if record.kept}  # --backup-previous-version
         old = [a for a in observe.old_apps(ctx) if a.guid not in kept]
-        waits = [w for w in map_all(lambda a: advance_removal(ctx, a.guid, removal_of(ctx, a.guid, a.name)), old,
-                                    ctx.settings.max_parallel_apps) if w is not None]
+        unmapped = {u.app_guid for u in ctx.plan.unmapped}  # unmap-old took these off every route
+        stopped = {guid for guid, stop in ctx.plan.stops.items() if stop.stage == "done"}  # stop-old stopped these
+        waits = [w for w in map_all(lambda a: advance_removal(ctx, a.guid, removal_of(ctx, a.guid, a.name),
+                                                              unmapped=a.guid in unmapped, stopped=a.guid in stopped),
+                                    old, ctx.settings.max_parallel_apps) if w is not None]
         ctx.save()
         return Wait(min(waits)) if waits else DONE

@@ -1,19 +1,26 @@
 """The point of no return: the old apps leave the productive routes and the temporary routes go; from
-here on the new version is the live one (phase UNDEPLOY)."""
+here on the new version is the live one (phase UNDEPLOY).
+
+Which old instances left which route is recorded before the change (plan.unmapped), so the next step
+can ask the routers whether they still send traffic to them, even after a crash right after the change.
+Lookups are one request each (all old apps' routes; their instance counts; all temporary routes), then
+the changes go out as one burst.
+"""
 
 from __future__ import annotations
 
 from bgdeploy import messages as msg
+from bgdeploy.cc import processes as cc_processes
 from bgdeploy.cc import routes as cc_routes
-from bgdeploy.cc.errors import NotFound
 from bgdeploy.cc.models import Route as CcRoute
 from bgdeploy.engine import observe
 from bgdeploy.engine.actions import jobs
-from bgdeploy.engine.actions.routes import find_route, unmap
+from bgdeploy.engine.actions.routes import domain_guid, unmap
 from bgdeploy.engine.concurrency import map_all
-from bgdeploy.engine.plan import DeployedApp, Pending
+from bgdeploy.engine.plan import DeployedApp, Pending, Unmapped
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
+from bgdeploy.errors import ContentError
 
 ROUTE_JOB_TIMEOUT_S = 600
 
@@ -32,41 +39,46 @@ class UnmapOldApps(Step):
                 work.polls += 1
                 return Wait(next_poll(ctx.now(), work.polls))
             return DONE
-        todo: list[tuple[DeployedApp, CcRoute]] = []
-        for old in observe.old_apps(ctx):
-            ctx.check_aborted()
-            try:
-                routes = cc_routes.for_app(ctx.cc, old.guid)
-            except NotFound:
-                routes = []
-            if routes:
-                ctx.log.info(msg.DELETING_ROUTES.format(app=old.name), app=old.name)
-            todo.extend((old, route) for route in routes)
-        doomed = self._temporary_routes(ctx) if ctx.plan.live_version else []
-        if todo or doomed:
-            # Saved before the writes: a crash right after them must not skip the wait on retry.
-            ctx.plan.settle["after_unmap"] = ctx.now() + ctx.settings.route_settle_s
-            ctx.save()
+        old = observe.old_apps(ctx)
+        routes = cc_routes.for_apps(ctx.cc, [a.guid for a in old])
+        todo = [(app, route) for app in old for route in routes if route.destinations_of(app.guid)]
+        if todo:
+            self._record(ctx, todo)
+        for app in old:
+            if any(a is app for a, _ in todo):
+                ctx.log.info(msg.DELETING_ROUTES.format(app=app.name), app=app.name)
         map_all(lambda item: unmap(ctx, item[1], item[0].guid), todo, ctx.settings.max_parallel_apps)
-        self._delete(ctx, work, doomed)
+        if ctx.plan.live_version:
+            self._delete_temporary_routes(ctx, work)
         ctx.save()
         return Wait(next_poll(ctx.now(), 0)) if work.jobs else DONE
 
     @staticmethod
-    def _temporary_routes(ctx: StepContext) -> list[tuple[str, str]]:
-        doomed: list[tuple[str, str]] = []  # (route guid, url)
+    def _record(ctx: StepContext, todo: list[tuple[DeployedApp, CcRoute]]) -> None:
+        """Persist which old instances leave which route, before they do."""
+        instances = cc_processes.web_instances(ctx.cc, sorted({a.guid for a, _ in todo}))
+        known = {(u.host, u.path, u.app_guid) for u in ctx.plan.unmapped}
+        for app, route in todo:
+            host = route.url.split("/", 1)[0]
+            if (host, route.path, app.guid) not in known:
+                ctx.plan.unmapped.append(Unmapped(host, route.path, app.guid, app.name, instances.get(app.guid, 1)))
+        ctx.save()
+
+    @staticmethod
+    def _delete_temporary_routes(ctx: StepContext, work: Pending) -> None:
+        wanted: dict[tuple[str, str, str], str] = {}  # (domain guid, host, path) -> url
         for spec in ctx.model("live").apps:
             live_urls = {r.url for r in spec.routes}
             for route in spec.idle_routes:
                 if route.url in live_urls:
                     continue
-                found = find_route(ctx, route)
-                if found is not None:
-                    doomed.append((found.guid, route.url))
-        return doomed
+                try:
+                    wanted[(domain_guid(ctx, route.domain), route.host, route.path)] = route.url
+                except ContentError:
+                    continue  # no such domain: no such route
+        found = cc_routes.with_hosts(ctx.cc, [d for d, _, _ in wanted], [h for _, h, _ in wanted if h])
+        doomed = [(r.guid, wanted[key]) for r in found if (key := (r.domain_guid, r.host, r.path)) in wanted]
 
-    @staticmethod
-    def _delete(ctx: StepContext, work: Pending, doomed: list[tuple[str, str]]) -> None:
         def delete(item: tuple[str, str]) -> str | None:
             ctx.log.info(msg.DELETING_IDLE_ROUTE.format(route=item[1]), route=item[1])
             return cc_routes.delete(ctx.cc, item[0])
