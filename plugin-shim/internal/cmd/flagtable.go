@@ -331,7 +331,6 @@ func parseSeconds(text string) (int, bool) {
 	return int(d / time.Second), true
 }
 
-
 // bounded reads an integer flag within [lo, hi].
 func bounded(name, raw string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(raw)
