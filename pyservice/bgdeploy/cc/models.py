@@ -176,11 +176,15 @@ class Binding:
     app_guid: str
     instance_guid: str
     state: str
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, res: Json) -> Binding:
+        labels, annotations = _meta(res)
         return cls(res["guid"], res.get("name") or "", res.get("type", ""), _rel(res, "app"),
-                   _rel(res, "service_instance"), (res.get("last_operation") or {}).get("state", ""))
+                   _rel(res, "service_instance"), (res.get("last_operation") or {}).get("state", ""),
+                   labels, annotations)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ class AppWork:
     app_state: str = ""  # STARTED / STOPPED as last seen
     deployed_digest: str = ""  # the digest annotation the app had when this operation found it
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
+    bind_again: bool = False  # a binding being unbound (its parameters changed) is made again after the jobs
     wait_since: float = 0.0
     polls: int = 0
     hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
@@ -62,6 +63,9 @@ class ServiceWork:
     job_what: str = ""  # what it does, for messages ("Creating service ...")
     wait_since: float = 0.0
     polls: int = 0
+    aspect: str = ""  # the update aspect the job is about ("plan", "parameters", ...; "" = not an update)
+    settled: list[str] = field(default_factory=list)  # update aspects this operation is done with
+    failed: list[str] = field(default_factory=list)  # update aspects whose failure was tolerated
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bgdeploy.engine.step import Step
 from bgdeploy.engine.steps.collect_target import CollectTargetFacts
+from bgdeploy.engine.steps.delete_keys import DeleteAbandonedServiceKeys
 from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
@@ -37,6 +38,7 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     StopOldApps(),  # only now may the old colour stop (hooks before-stop/after-stop; dependency-aware order)
     UndeployOldApps(),  # then it goes
     RenameIdleApps(),  # idle/live names (deploy --strategy blue-green): X-idle becomes X
+    DeleteAbandonedServiceKeys(),  # keys the MTA made and no longer names
     DeleteDiscontinuedServices(),
 ]
 
@@ -49,6 +51,7 @@ DEPLOY: list[Step] = [
     UnmapOldApps(),
     SettleRoutes("after_unmap"),
     UndeployOldApps(),
+    DeleteAbandonedServiceKeys(),
     DeleteDiscontinuedServices(),
 ]
 

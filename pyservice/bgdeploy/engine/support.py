@@ -18,17 +18,16 @@ USED_APP_FIELDS = frozenset({
 })
 USED_SERVICE_FIELDS = frozenset({
     "resource", "name", "kind", "offering", "plan", "parameters", "tags", "credentials", "syslog_drain_url",
-    "route_service_url", "service_keys", "optional", "skip_service_updates", "fail_on_service_update",
-    "processed_after",
+    "route_service_url", "service_keys", "optional", "skip_updates", "fail_on", "key_name", "processed_after",
 })
+# Service keys in the environment and kept bindings (the services part of issue 14) take effect.
+USED_APP_FIELDS |= {"existing_key_env", "keep_existing_bindings"}
 
 AppCheck = Callable[[AppSpec], str | None]
 ServiceCheck = Callable[[ServiceSpec], str | None]
 
 # Fields the engine does not act on yet: a warning when the descriptor sets them.
 WARNED_APP_FIELDS: dict[str, AppCheck] = {
-    "existing_key_env": lambda a: (f'module "{a.module}": credentials of existing service keys are not put into '
-                                   "the environment; ignored") if a.existing_key_env else None,
     "keep_existing_routes": lambda a: (f'module "{a.module}": "keep-existing-routes" is not supported; routes not in '
                                        "the descriptor are unmapped") if a.keep_existing_routes else None,
     "restart_on_env_change": lambda a: None,  # the summary of `restart_on`, warned about there
@@ -37,20 +36,10 @@ WARNED_APP_FIELDS: dict[str, AppCheck] = {
     "docker_credentials": lambda a: None,  # only with docker_image, which is refused at pre-flight
     "keep_existing_env": lambda a: (f'module "{a.module}": "keep-existing: env" is not supported; the environment '
                                     "is set as the descriptor says") if a.keep_existing_env else None,
-    "keep_existing_bindings": lambda a: (f'module "{a.module}": "keep-existing: service-bindings" is not supported; '
-                                         "bindings not in the descriptor stay") if a.keep_existing_bindings else None,
     "features": lambda a: (f'module "{a.module}": app features ({", ".join(sorted(a.features))}) are not set; '
                            "ignored") if a.features else None,
 }
-WARNED_SERVICE_FIELDS: dict[str, ServiceCheck] = {
-    "key_name": lambda s: None,  # existing-service-key: its use is warned about on the app (existing_key_env)
-    "skip_updates": lambda s: (f'resource "{s.resource}": "skip-service-updates" for only some aspects '
-                               f'({", ".join(s.skip_updates)}) is not supported; the service is updated')
-    if s.skip_updates and not s.skip_service_updates else None,
-    "fail_on_update": lambda s: (f'resource "{s.resource}": "fail-on-service-update" for only some aspects is not '
-                                 "supported; any failed update fails the deployment")
-    if s.fail_on_update and not s.fail_on_service_update and s.fail_on_update != [] else None,
-}
+WARNED_SERVICE_FIELDS: dict[str, ServiceCheck] = {}
 
 
 def refused(model: DeploymentModel) -> list[str]:

@@ -20,13 +20,13 @@ def test_settings_without_effect_are_warned() -> None:
     app = AppSpec(module="web", name="web", content=ContentRef("web/", True), keep_existing_env=True,
                   features={"ssh": True}, restart_on={"vcap-application": False, "vcap-services": True,
                                                       "user-provided": True})
-    svc = ServiceSpec(resource="db", name="db", kind="managed", skip_updates=["plan"])
+    svc = ServiceSpec(resource="db", name="db", kind="managed", skip_updates=["plan"], fail_on={"tags": False})
     model = DeploymentModel("m", "1", "3", "", [app], [svc], [["web"]], [["db"]])
     texts = support.unsupported(model)
     assert any('"keep-existing: env"' in t for t in texts)
     assert any("app features (ssh)" in t for t in texts)
     assert any('"restart-on-env-change"' in t for t in texts)
-    assert any('"skip-service-updates" for only some aspects (plan)' in t for t in texts)
+    assert not any("service" in t for t in texts)  # skip/fail aspects take effect now
     plain = DeploymentModel("m", "1", "3", "", [AppSpec(module="web", name="web", content=None)],
                             [ServiceSpec(resource="db", name="db", kind="managed")], [["web"]], [["db"]])
     assert support.unsupported(plain) == []

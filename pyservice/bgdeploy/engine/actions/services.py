@@ -1,4 +1,4 @@
-"""Service instances and keys: created, updated only when something differs, deleted with their bindings.
+"""Service instances: created (or found again after a lost answer), deleted with their bindings and keys.
 
 Asynchronous broker work leaves its job in the service's work item; the step polls it.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from bgdeploy import messages as msg
 from bgdeploy.cc import bindings as cc_bindings
@@ -15,7 +14,7 @@ from bgdeploy.cc import services as cc_services
 from bgdeploy.cc.models import ServiceInstance
 from bgdeploy.engine.actions.create import create_or_adopt
 from bgdeploy.engine.actions.jobs import pending as jobs_pending
-from bgdeploy.engine.plan import Pending, ServiceWork
+from bgdeploy.engine.plan import Pending
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import ContentError
@@ -63,50 +62,6 @@ def create_service(ctx: StepContext, spec: ServiceSpec) -> str | None:
         cc, space, spec.name, credentials=spec.credentials, tags=spec.tags,
         syslog_drain_url=spec.syslog_drain_url, route_service_url=spec.route_service_url, metadata=meta) or "")
     return None
-
-
-def update_body(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) -> dict[str, Any]:
-    """What differs between the instance and the resource (empty: nothing to do)."""
-    body: dict[str, Any] = {}
-    meta = desired_metadata(ctx, spec)
-    if any(existing.labels.get(k) != v for k, v in meta["labels"].items()) or any(
-            existing.annotations.get(k) != v for k, v in meta["annotations"].items()):
-        body["metadata"] = meta
-    if sorted(existing.tags) != sorted(spec.tags):
-        body["tags"] = spec.tags
-    if spec.kind == "managed":
-        plan_name, _ = cc_services.plan_and_offering(ctx.cc, existing.plan_guid) if existing.plan_guid else ("", "")
-        if plan_name and plan_name != spec.plan:
-            body["relationships"] = {"service_plan": {"data": {"guid": plan_guid(ctx, spec)}}}
-        if spec.parameters and existing.annotations.get(PARAMETERS_ANNOTATION) != parameters_digest(spec.parameters):
-            body["parameters"] = spec.parameters
-    else:
-        if cc_services.credentials(ctx.cc, existing.guid) != (spec.credentials or {}):
-            body["credentials"] = spec.credentials or {}
-        if spec.syslog_drain_url and existing.syslog_drain_url != spec.syslog_drain_url:
-            body["syslog_drain_url"] = spec.syslog_drain_url
-    return body
-
-
-def create_keys(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> list[str]:
-    """Create the resource's missing service keys; returns their jobs."""
-    if not spec.service_keys:
-        return []
-    have = {k.name for k in cc_bindings.keys(ctx.cc, work.guid)}
-    pending = []
-    for key in spec.service_keys:
-        if key.name in have:
-            continue
-        ctx.log.info(msg.CREATING_SERVICE_KEY.format(key=key.name, name=spec.name))
-
-        def find(name: str = key.name) -> str | None:
-            return "" if any(k.name == name for k in cc_bindings.keys(ctx.cc, work.guid)) else None
-
-        job = create_or_adopt(find, lambda k=key: cc_bindings.create_key(ctx.cc, work.guid, k.name, k.parameters)
-                              or "")
-        if job:
-            pending.append(job)
-    return pending
 
 
 def delete_service_jobs(ctx: StepContext, inst: ServiceInstance, *, keys_too: bool) -> tuple[list[str], bool]:

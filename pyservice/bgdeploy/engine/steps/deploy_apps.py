@@ -17,6 +17,7 @@ from bgdeploy.engine.actions import bits, jobs, running
 from bgdeploy.engine.actions.apps import ensure_app, ensure_process
 from bgdeploy.engine.actions.bindings import ensure_bindings
 from bgdeploy.engine.actions.hooks import run_hooks, run_tasks, stop_with_hooks
+from bgdeploy.engine.actions.key_env import app_env
 from bgdeploy.engine.actions.routes import map_routes
 from bgdeploy.engine.concurrency import map_settled
 from bgdeploy.engine.hook_moments import deploy_moments
@@ -103,7 +104,7 @@ class DeployOne:
     def stage_app(self) -> None:
         ctx, spec, work = self.ctx, self.spec, self.work
         name = ctx.plan.new_app_name(spec)
-        app = ensure_app(ctx, work, spec, name, spec.env)
+        app = ensure_app(ctx, work, spec, name, app_env(ctx, spec))
         work.app_state = app.state
         work.deployed_digest = app.annotations.get(bits.DIGEST_ANNOTATION, "")
         ensure_process(ctx, work, incremental.first_scale(ctx.options, ctx.plan, spec), app.guid)
@@ -116,6 +117,10 @@ class DeployOne:
                                  self.ctx.settings.service_timeout_s)
         if work.jobs:
             return self._poll()
+        if work.bind_again:  # bound again once the unbinding finished (binding parameters changed)
+            ensure_bindings(self.ctx, work, self.spec, work.guid, work.name)
+            if work.jobs:
+                return self._poll()
         self._go("bits")
         return None
 

@@ -1,6 +1,7 @@
 """What is deployed already, which colour is live, and whether the version rule allows the new version.
 
-Apps deployed without colours (by `cf deploy` or the official service) become the blue ones. With idle/live
+Apps deployed without colours (by `cf deploy` or the official service) become the blue ones, and so do apps
+pushed without MTA metadata that carry a module's app name (taken over first). With idle/live
 names (`deploy --strategy blue-green`), the deployed version's apps are renamed `X -> X-live` first, and an
 `X-live` next to a plain `X` (a run that died after renaming back) is removed.
 """
@@ -12,6 +13,7 @@ from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc.models import App
 from bgdeploy.engine import colors, observe
 from bgdeploy.engine.actions.removal import advance_removal, removal_of
+from bgdeploy.engine.actions.take_over import take_over_unlabelled
 from bgdeploy.engine.plan import COLORS, IDLE_LIVE, IDLE_SUFFIX, LIVE_SUFFIX, DeployedApp
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.mta import versions
@@ -24,11 +26,13 @@ class DetectDeployedMta(Step):
 
     def run(self, ctx: StepContext) -> StepResult:
         found = observe.mta_apps(ctx)
+        if ctx.plan.scheme in (COLORS, IDLE_LIVE):
+            found += take_over_unlabelled(ctx, found)
         model = ctx.model("live")
         if not found:
             ctx.log.info(msg.NO_DEPLOYED_MTA)
         else:
-            deployed_version = found[0].annotations.get("mta_version", "")
+            deployed_version = next((v for a in found if (v := a.annotations.get("mta_version"))), "")
             ctx.log.info(msg.DEPLOYED_MTA.format(id=ctx.op.mta_id, version=deployed_version))
             versions.check_version_rule(ctx.options.version_rule or "SAME_HIGHER", deployed_version or None,
                                         model.version)

@@ -1,25 +1,32 @@
 """Services first: every MTA resource is created or updated before any app (both colours share them).
 
-Batches (`processed-after`) run one after another, the services of a batch side by side. A managed
-instance whose creation failed is deleted and created again; an unchanged one is not touched.
+Batches (`processed-after`) run one after another, the services of a batch side by side, and the existing
+services and keys a batch only reads after the ones it creates (an existing-service-key may name a key this
+MTA makes). Per service: create it; or, when its type or offering changed, delete and create it again with
+--delete-services (else fail in the deploy service's words); or update what differs, one aspect at a time
+(`service_updates`); then its service keys (`service_keys`). A managed instance whose creation failed is
+deleted and created again; an unchanged one is not touched.
 """
 
 from __future__ import annotations
 
 from bgdeploy import messages as msg
 from bgdeploy.cc import services as cc_services
+from bgdeploy.cc.errors import Unavailable
 from bgdeploy.cc.models import ServiceInstance
-from bgdeploy.engine.actions import jobs
-from bgdeploy.engine.actions.services import create_keys, create_service, delete_service_jobs, update_body
+from bgdeploy.engine.actions import jobs, service_updates
+from bgdeploy.engine.actions.service_keys import advance_keys
+from bgdeploy.engine.actions.services import create_service, delete_service_jobs
 from bgdeploy.engine.concurrency import map_settled
 from bgdeploy.engine.plan import ServiceWork
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
-from bgdeploy.errors import BgDeployError, ContentError, StepTimeoutError
+from bgdeploy.errors import CloudControllerError, ContentError, StepTimeoutError
 from bgdeploy.mta.model import ServiceSpec
 
-ENSURE, KEYS, DONE_STAGE = "", "keys", "done"
-UPDATING = "update"
+ENSURE, UPDATE, KEYS, DONE_STAGE = "", "update", "keys", "done"
+EXISTING_KINDS = ("existing-service", "existing-service-key")
+USER_PROVIDED_TYPE = "user-provided-service"
 
 
 class CreateOrUpdateServices(Step):
@@ -30,18 +37,21 @@ class CreateOrUpdateServices(Step):
         model = ctx.model("live")
         by_resource = {s.resource: s for s in model.services}
         for batch in model.service_batches:
-            todo = [by_resource[r] for r in batch if r in by_resource and _work(ctx, r).stage != DONE_STAGE]
-            if not todo:
-                continue
-            results = map_settled(lambda spec: _advance(ctx, spec), todo, 8)
-            ctx.save()
-            error = next((e for _, e in results if e is not None), None)
-            if error is not None:
-                raise error
-            waits = [r for r, _ in results if r is not None]
-            if waits:
-                return Wait(min(waits))
-            ctx.check_aborted()
+            specs = [by_resource[r] for r in batch if r in by_resource]
+            own = [s for s in specs if s.kind not in EXISTING_KINDS]
+            for group in (own, [s for s in specs if s.kind in EXISTING_KINDS]):
+                todo = [s for s in group if _work(ctx, s.resource).stage != DONE_STAGE]
+                if not todo:
+                    continue
+                results = map_settled(lambda spec: _advance(ctx, spec), todo, 8)
+                ctx.save()
+                error = next((e for _, e in results if e is not None), None)
+                if error is not None:
+                    raise error
+                waits = [r for r, _ in results if r is not None]
+                if waits:
+                    return Wait(min(waits))
+                ctx.check_aborted()
         return DONE
 
 
@@ -50,8 +60,8 @@ def _work(ctx: StepContext, resource: str) -> ServiceWork:
         return ctx.plan.services.setdefault(resource, ServiceWork())
 
 
-def _wait_for(ctx: StepContext, work: ServiceWork, job: str | None, what: str) -> None:
-    work.job, work.job_what, work.wait_since, work.polls = job or "", what, ctx.now(), 0
+def _wait_for(ctx: StepContext, work: ServiceWork, job: str | None, what: str, aspect: str = "") -> None:
+    work.job, work.job_what, work.aspect, work.wait_since, work.polls = job or "", what, aspect, ctx.now(), 0
     ctx.save()
 
 
@@ -61,39 +71,56 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
     while work.stage != DONE_STAGE:
         ctx.check_aborted()
         if work.job:
-            try:
-                left = jobs.pending(ctx, [work.job], work.job_what, work.wait_since, ctx.settings.service_timeout_s)
-            except BgDeployError:
-                if work.job_what != UPDATING or spec.fail_on_service_update:
-                    raise
-                ctx.log.warn(f'Updating service "{spec.name}" failed; continuing (fail-on-service-update: false)')
-                left = []
-            if left:
+            if _job_left(ctx, work, spec):
                 work.polls += 1
                 return next_poll(ctx.now(), work.polls)
-            work.job = ""
+            if work.aspect:
+                work.settled.append(work.aspect)
+            work.job, work.aspect = "", ""
+            ctx.save()
         if work.stage == ENSURE:
             again = _ensure(ctx, work, spec)
-            if again is not None:
-                return again
-        elif work.stage == KEYS:
-            pending = create_keys(ctx, work, spec)
-            if pending:  # one at a time; create_keys finds the ones made already
-                _wait_for(ctx, work, pending[0], f'Creating service key for "{spec.name}"')
+        elif work.stage == UPDATE:
+            again = _update(ctx, work, spec)
+        else:
+            job = advance_keys(ctx, work.guid, spec)
+            if job:  # one at a time; the next pass finds the ones made already
+                _wait_for(ctx, work, job, f'Creating or deleting service keys of "{spec.name}"')
                 continue
             work.stage = DONE_STAGE
             with ctx.lock:
                 ctx.plan.service_guids[spec.name] = work.guid
             ctx.save()
+            again = None
+        if again is not None:
+            return again
     return None
+
+
+def _job_left(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> bool:
+    """Whether the recorded job still runs; a failed update job fails or is tolerated as the rules say."""
+    try:
+        return bool(jobs.pending(ctx, [work.job], work.job_what, work.wait_since, ctx.settings.service_timeout_s))
+    except CloudControllerError as err:
+        if not work.aspect or work.aspect == service_updates.METADATA:
+            raise
+        detail = err.detail.split(" failed: ", 1)[-1]
+        if service_updates.fails(spec, work.aspect, broker_failed=True):
+            raise CloudControllerError(err.status, err.title, msg.UPDATE_FAILED.format(
+                name=spec.name, offering=spec.offering or "", plan=spec.plan or "", detail=detail), err.method,
+                err.url) from err
+        ctx.log.warn(msg.UPDATE_FAILED_IGNORED.format(name=spec.name, detail=detail))
+        work.failed.append(work.aspect)
+        return False
 
 
 def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | None:
     existing = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
-    if spec.kind in ("existing-service", "existing-service-key"):
+    if spec.kind in EXISTING_KINDS:
         if existing is None and not spec.optional:
             raise ContentError(f'Service "{spec.name}" of resource "{spec.resource}" does not exist')
-        ctx.log.info(msg.EXISTING_SERVICE.format(name=spec.name))
+        if spec.kind == "existing-service":
+            ctx.log.info(msg.EXISTING_SERVICE.format(name=spec.name))
         work.guid, work.stage = (existing.guid if existing else ""), DONE_STAGE
         if existing:
             with ctx.lock:
@@ -103,9 +130,7 @@ def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | N
         return _wait_idle(ctx, work, spec)
     if existing is not None and existing.type == "managed" and existing.failed_creation:
         # A failed creation is not a service: delete it, then create it again.
-        pending, _ = delete_service_jobs(ctx, existing, keys_too=False)
-        _wait_for(ctx, work, pending[0] if pending else None, f'Deleting service "{spec.name}"')
-        return next_poll(ctx.now(), 0)
+        return _delete(ctx, work, spec, existing)
     work.wait_since = 0.0
     if existing is None:
         job = create_service(ctx, spec)
@@ -113,7 +138,38 @@ def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | N
         work.guid, work.stage = (created.guid if created else ""), KEYS
         _wait_for(ctx, work, job, f'Creating service "{spec.name}"')
         return None
-    _update(ctx, work, spec, existing)
+    mismatch = _type_mismatch(ctx, spec, existing)
+    if mismatch is not None:
+        wanted, found = mismatch
+        if not ctx.options.delete_services:
+            raise ContentError(msg.SERVICE_NEEDS_RECREATION.format(resource=spec.resource, wanted=wanted,
+                                                                   name=existing.name, existing=found))
+        if ctx.plan.once(f"recreate:{spec.resource}"):
+            ctx.log.info(msg.RECREATING_SERVICE.format(name=spec.name, existing=found, resource=spec.resource,
+                                                       wanted=wanted))
+        return _delete(ctx, work, spec, existing)
+    work.guid, work.stage = existing.guid, UPDATE
+    ctx.save()
+    return None
+
+
+def _delete(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, existing: ServiceInstance) -> float:
+    """Delete the instance with its bindings and keys; ENSURE then finds it gone (or busy) and creates it."""
+    pending, _ = delete_service_jobs(ctx, existing, keys_too=True)
+    _wait_for(ctx, work, pending[0] if pending else None, f'Deleting service "{spec.name}"')
+    return next_poll(ctx.now(), 0)
+
+
+def _type_mismatch(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) -> tuple[str, str] | None:
+    """(wanted type, existing type) in the deploy service's words when the instance must be recreated:
+    managed vs user-provided, or another service offering."""
+    wanted = USER_PROVIDED_TYPE if spec.kind == "user-provided" else f"{spec.offering}/{spec.plan}"
+    if existing.type == "user-provided":
+        return (wanted, USER_PROVIDED_TYPE) if spec.kind != "user-provided" else None
+    plan, offering = cc_services.plan_and_offering(ctx.cc, existing.plan_guid) if existing.plan_guid else ("", "")
+    found = f"{offering or 'unknown label'}/{plan or 'unknown plan'}"
+    if spec.kind == "user-provided" or (offering and offering != spec.offering):
+        return wanted, found
     return None
 
 
@@ -128,28 +184,41 @@ def _wait_idle(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float:
     return next_poll(ctx.now(), work.polls)
 
 
-def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, existing: ServiceInstance) -> None:
-    work.guid = existing.guid
-    if (existing.type == "managed") != (spec.kind == "managed"):
-        raise ContentError(
-            f'Service "{spec.name}" exists as {existing.type} but resource "{spec.resource}" wants {spec.kind}; '
-            'delete the service or use "--delete-services"')
-    work.stage = KEYS
-    if spec.skip_service_updates:
-        ctx.log.info(msg.SERVICE_UNCHANGED.format(name=spec.name))
+def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | None:
+    """Send the next aspect's update, or go on to the keys once nothing is left."""
+    existing = cc_services.get_instance(ctx.cc, work.guid)
+    if existing is None:  # gone meanwhile: create it again
+        work.stage = ENSURE
+        return None
+    if existing.busy:
+        return _wait_idle(ctx, work, spec)
+    work.wait_since = 0.0
+    update = service_updates.next_update(ctx, work, spec, existing)
+    if update is None:
+        if not (set(work.settled) - {service_updates.METADATA}) and ctx.plan.once(f"unchanged:{spec.resource}"):
+            ctx.log.info(msg.SERVICE_UNCHANGED.format(name=spec.name))
+        work.stage = KEYS
         ctx.save()
-        return
-    body = update_body(ctx, spec, existing)
-    changed = bool(set(body) - {"metadata"})
-    ctx.log.info((msg.UPDATING_SERVICE if changed else msg.SERVICE_UNCHANGED).format(name=spec.name))
-    if not body:
-        ctx.save()
-        return
+        return None
+    aspect, body = update
+    service_updates.announce(ctx, spec, aspect)
     try:
         job = cc_services.update(ctx.cc, existing.guid, body)
-    except BgDeployError:
-        if spec.fail_on_service_update:
-            raise
-        ctx.log.warn(f'Updating service "{spec.name}" failed; continuing (fail-on-service-update: false)')
-        job = None
-    _wait_for(ctx, work, job, UPDATING)
+    except Unavailable:
+        raise
+    except CloudControllerError as err:
+        if aspect == service_updates.METADATA or service_updates.fails(spec, aspect, broker_failed=False):
+            raise CloudControllerError(err.status, err.title, msg.UPDATE_REFUSED.format(
+                aspect=service_updates.aspect_word(aspect), name=spec.name, detail=err.detail), err.method,
+                err.url) from err
+        ctx.log.warn(msg.UPDATE_REFUSED_IGNORED.format(name=spec.name, aspect=service_updates.aspect_word(aspect)))
+        work.failed.append(aspect)
+        work.settled.append(aspect)
+        ctx.save()
+        return None
+    if job:
+        _wait_for(ctx, work, job, f'Updating service "{spec.name}"', aspect)
+    else:
+        work.settled.append(aspect)
+        ctx.save()
+    return None
