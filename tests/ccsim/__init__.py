@@ -22,7 +22,8 @@ Control API (no auth, never held):
 `/_sim/state` holds apps (with lifecycle, features), routes, instances (each with the droplet_guid,
 docker_image and `environment` it was started with), tasks (app, name, command, state, exit_code,
 created_at/started_at/finished_at as epoch seconds, environment, output tail), spaces (quota_guid),
-space_quotas, packages, droplets, service instances/bindings, jobs, router, config, faults, counts.
+space_quotas, packages, droplets, service instances (offering, plan, tags, parameters, credentials,
+metadata) and credential bindings (parameters, metadata), jobs, router, config, faults, counts.
 
 Modules: server (HTTP, auth, faults, hold, request log) → api (endpoint registry) → resources/* (one module
 per CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists) /

@@ -31,6 +31,12 @@ DEFAULT_CATALOG: list[dict[str, Any]] = [
     {"name": "objectstore", "description": "Object store", "tags": ["objectstore"], "plans": ["standard"]},
     {"name": "destination", "description": "Destination service", "tags": ["destination"], "plans": ["lite"]},
     {"name": "mongodb", "description": "MongoDB", "tags": ["mongodb"], "plans": ["v4.0-dev", "default"]},
+    # The corpus's offerings (skip-service-updates, fail-on-service-update, service-key-renewal): like SAP's
+    # application-logs, it does not let an instance change its plan.
+    {"name": "application-logs", "description": "Application logs", "tags": ["logs"], "plans": ["lite", "standard"],
+     "plan_updateable": False},
+    {"name": "postgresql-db", "description": "PostgreSQL, hyperscaler option", "tags": ["postgresql"],
+     "plans": ["development", "standard"]},
 ]
 
 
