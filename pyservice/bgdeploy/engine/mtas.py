@@ -10,6 +10,8 @@ from bgdeploy.cc import bindings as cc_bindings
 from bgdeploy.cc import processes as cc_processes
 from bgdeploy.cc import routes as cc_routes
 from bgdeploy.cc import services as cc_services
+from bgdeploy.cc.models import App
+from bgdeploy.engine import colors
 from bgdeploy.errors import NotFoundError
 from bgdeploy.mta import metadata
 
@@ -36,16 +38,25 @@ class MtaService:
 
 
 @dataclass
+class MtaVersion:
+    version: str
+    color: str  # "blue", "green", "live", "idle"; "" without colours
+    apps: list[str] = field(default_factory=list)
+
+
+@dataclass
 class DeployedMta:
     id: str
-    version: str
+    version: str  # the version there first (the one serving while a blue-green deploy pauses)
     namespace: str
     apps: list[MtaApp] = field(default_factory=list)
     services: list[MtaService] = field(default_factory=list)
+    versions: list[MtaVersion] = field(default_factory=list)  # oldest first
 
 
 def list_mtas(cc: CloudController, space_guid: str) -> list[DeployedMta]:
     found: dict[tuple[str, str], DeployedMta] = {}
+    apps: dict[tuple[str, str], list[App]] = {}
     resources = [*cc_apps.list_by_labels(cc, space_guid, metadata.LABEL_MTA_ID),
                  *cc_services.list_by_labels(cc, space_guid, metadata.LABEL_MTA_ID)]
     for res in resources:
@@ -53,7 +64,28 @@ def list_mtas(cc: CloudController, space_guid: str) -> list[DeployedMta]:
         key = (ann.get("mta_id", ""), ann.get("mta_namespace", ""))
         if key[0] and key not in found:
             found[key] = DeployedMta(key[0], ann.get("mta_version", ""), key[1])
+        if key[0] and isinstance(res, App):
+            apps.setdefault(key, []).append(res)
+    for key, mta in found.items():
+        _set_versions(mta, apps.get(key, []))
     return sorted(found.values(), key=lambda m: (m.id, m.namespace))
+
+
+def _set_versions(mta: DeployedMta, apps: list[App]) -> None:
+    """The versions the apps carry, by colour, oldest first (during a pause: the live one, then the new one)."""
+    by_key: dict[tuple[str, str], MtaVersion] = {}
+    for app in sorted(apps, key=lambda a: a.created_at):  # stable: CC lists equal times in creation order
+        key = (app.annotations.get("mta_version", ""), _color(app.name))
+        by_key.setdefault(key, MtaVersion(*key)).apps.append(app.name)
+    mta.versions = list(by_key.values()) or [MtaVersion(mta.version, "")]
+    mta.version = mta.versions[0].version
+
+
+def _color(app_name: str) -> str:
+    color = colors.color_of(app_name)
+    if color:
+        return color.lower()
+    return next((c for c in ("live", "idle") if app_name.endswith(f"-{c}")), "")
 
 
 def get_mta(cc: CloudController, space_guid: str, mta_id: str, namespace: str) -> DeployedMta:
@@ -64,6 +96,7 @@ def get_mta(cc: CloudController, space_guid: str, mta_id: str, namespace: str) -
         raise NotFoundError(f"Multi-target app {mta_id} not found")
     first = (apps or services)[0]
     mta = DeployedMta(mta_id, first.annotations.get("mta_version", ""), namespace)
+    _set_versions(mta, apps)
     names = {}
     for app in sorted(apps, key=lambda a: a.name):
         names[app.guid] = app.name
