@@ -14,11 +14,11 @@ import re
 import time
 
 import pytest
+from sim_tests.client import CC
 
 from e2e.cfcli import ROOT
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 from e2e.traffic import Traffic, get
-from sim_tests.client import CC
 
 WEB, API = "web-space.apps.sim.test", "org-space-api.apps.sim.test"
 WEB_IDLE = "org-space-web-idle.apps.sim.test"
@@ -44,7 +44,7 @@ def push(cc: CC, name: str, module: str, host: str, metadata: dict | None) -> No
 
 def official_metadata(module: str) -> dict:
     """The deploy service's metadata of a module's app (labels hashed, annotations plain)."""
-    return {"labels": {"mta_id": hashlib.md5(b"bg.sample").hexdigest()},  # noqa: S324 - the service's hash
+    return {"labels": {"mta_id": hashlib.md5(b"bg.sample").hexdigest()},
             "annotations": {"mta_id": "bg.sample", "mta_version": "1.0.0",
                             "mta_module": json.dumps({"name": module}),
                             "mta_module_provided_dependencies": json.dumps(["api-url"] if module == "api" else []),
@@ -72,7 +72,8 @@ def test_apps_without_colours_become_blue_and_serve_throughout(sim, cf, installe
         time.sleep(0.5)
         t0 = time.time()
         res = cf("bg-deploy", str(SAMPLE_V2), "-f")
-        assert res.code == 0 and (op := RESUME.search(res.out)), res.text
+        op = RESUME.search(res.out)
+        assert res.code == 0 and op, res.text
         t1 = time.time()
         for app in ("web", "api"):
             assert f'Renaming application "{app}" to "{app}-blue"...' in res.out, res.out

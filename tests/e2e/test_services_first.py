@@ -28,7 +28,8 @@ def test_services_are_updated_before_any_green_app_and_both_colours_share_them(s
     assert cf("bg-deploy", str(SAMPLE_V1), "-f").code == 0
     since = last_seq(sim)
     res = cf("bg-deploy", str(SAMPLE_V2), "-f")
-    assert res.code == 0 and (op := RESUME.search(res.out)), res.text
+    op = RESUME.search(res.out)
+    assert res.code == 0 and op, res.text
     log, state = sim.requests(since), sim.state()
     services = {s["name"]: s for s in state["service_instances"]}
     db, config = services["db"], services["config"]
