@@ -206,3 +206,28 @@ def test_apps_pushed_without_metadata_are_taken_over_as_the_blue_version(world: 
     apps = {a["name"]: a for a in store(world, "apps")}
     assert apps["web-blue"]["guid"] == pushed["guid"] and apps["web-blue"]["metadata"]["labels"]["mta_id"]
     assert {"web-green", "api-green", "stranger"} <= set(apps)  # api had no app; stranger is not the MTA's
+
+
+def test_a_key_deletion_a_crashed_run_left_running_is_waited_for_then_the_key_is_made_again(tmp_path) -> None:
+    from bgdeploy.engine.plan import COLORS, DeploymentPlan
+    from bgdeploy.engine.steps.services import CreateOrUpdateServices
+
+    world = World(tmp_path, broker_s=0.3)
+    try:
+        use(world, {"1.0.0": KEYS.format(version="1.0.0", keys="[{name: k1, config: {role: read}}]"),
+                    "2.0.0": KEYS.format(version="2.0.0", keys="[{name: k1, config: {role: write}}]")}, ["web"])
+
+        def plan() -> DeploymentPlan:
+            return DeploymentPlan(scheme=COLORS, default_domain="apps.sim.test", idle_color="BLUE")
+
+        world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan()))
+        old = keys(world)["k1"]
+        world.cc().delete(f"/v3/service_credential_bindings/{old['guid']}")  # the deletion of a run that died
+        assert keys(world)["k1"]["last_operation"]["state"] == "in progress"
+        ctx = world.context("2.0.0", plan=plan(), options=DeployOptions(delete_service_keys=True))
+        world.run(CreateOrUpdateServices(), ctx)
+        new = keys(world)["k1"]
+        assert new["guid"] != old["guid"] and new["parameters"] == {"role": "write"}
+        assert 'Creating service key "k1" for service instance "db"...' in world.messages(ctx)
+    finally:
+        world.close()

@@ -51,6 +51,10 @@ def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: st
     rebind: dict[str, bool] = {}  # instance guid -> its unbinding runs asynchronously
     for guid, have in current.items():
         want = wanted.get(guid)
+        if have.busy:  # being made (it counts as bound) or deleted (bind it again once it is gone)
+            if have.operation == "delete" and want is not None:
+                rebind[guid] = True
+            continue
         if want is None:
             if not keep:
                 _unbind(ctx, work, have, _instance_name(ctx, guid), app_name, spec.module)
@@ -61,7 +65,8 @@ def ensure_bindings(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: st
                 ctx.log.info(msg.WILL_NOT_REBIND_KEEP_EXISTING.format(service=want.service_name, app=app_name),
                              app=app_name, module=spec.module)
             continue
-        if have.name != (want.binding_name or "") or _parameters(ctx, have) != (want.parameters or {}):
+        if have.state == "failed" or have.name != (want.binding_name or "") or \
+                _parameters(ctx, have) != (want.parameters or {}):
             ctx.log.info(msg.REBINDING.format(service=want.service_name, app=app_name), app=app_name,
                          module=spec.module)
             rebind[guid] = _unbind(ctx, work, have, want.service_name, app_name, spec.module)

@@ -20,6 +20,7 @@ from bgdeploy.mta import metadata
 from bgdeploy.mta.model import DeploymentModel, ServiceKeySpec, ServiceSpec
 
 LABEL_SPACE_GUID = "space_guid"
+BUSY = "busy"  # advance_keys: a key is being created or deleted by a request whose job this run does not know
 PARAMETERS_ANNOTATION = "bgdeploy/parameters-digest"
 
 
@@ -41,12 +42,15 @@ def key_metadata(ctx: StepContext, key: ServiceKeySpec) -> dict[str, dict[str, s
 
 
 def advance_keys(ctx: StepContext, instance_guid: str, spec: ServiceSpec) -> str | None:
-    """One pass over the resource's keys; the first job to wait for (create or delete), None when done."""
+    """One pass over the resource's keys; the first job to wait for (create or delete), BUSY when a key is
+    still being made or deleted (after a crash, say), None when done."""
     if spec.kind != "managed" or not spec.service_keys:
         return None
     have = {k.name: k for k in cc_bindings.keys(ctx.cc, instance_guid)}
     for key in spec.service_keys:
         found = have.get(key.name)
+        if found is not None and found.busy:
+            return BUSY
         meta = key_metadata(ctx, key)
         if found is None:
             ctx.log.info(msg.CREATING_SERVICE_KEY.format(key=key.name, name=spec.name))
@@ -99,6 +103,9 @@ def abandoned(ctx: StepContext, instances: dict[str, str]) -> list[tuple[Binding
 
 
 def delete_key(ctx: StepContext, key: Binding, service: str) -> str | None:
+    """Start deleting the key; its job, BUSY while CC still works on it (a deletion this run lost), or None."""
+    if key.busy:
+        return BUSY
     ctx.log.info(msg.DELETING_SERVICE_KEY.format(key=key.name, name=service))
     try:
         return cc_bindings.delete(ctx.cc, key.guid)

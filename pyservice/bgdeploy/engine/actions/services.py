@@ -68,7 +68,10 @@ def delete_service_jobs(ctx: StepContext, inst: ServiceInstance, *, keys_too: bo
     """Start deleting the instance's bindings (and keys); once none is left, the instance.
     Returns (jobs to wait for, whether the instance's deletion was started)."""
     jobs = []
-    for binding in cc_bindings.for_instance(ctx.cc, inst.guid):
+    bindings = cc_bindings.for_instance(ctx.cc, inst.guid)
+    if any(b.busy for b in bindings):
+        return [], False  # a broker works on one (a deletion whose job was lost): look again later
+    for binding in bindings:
         if binding.type == "key" and keys_too:
             ctx.log.info(msg.DELETING_SERVICE_KEY.format(key=binding.name, name=inst.name))
         if job := cc_bindings.delete(ctx.cc, binding.guid):

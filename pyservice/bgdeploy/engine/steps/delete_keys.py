@@ -4,7 +4,7 @@ deletes abandoned keys after its apps): a rotated key (`name: key-${timestamp}`)
 from __future__ import annotations
 
 from bgdeploy.engine.actions import jobs
-from bgdeploy.engine.actions.service_keys import abandoned, delete_key
+from bgdeploy.engine.actions.service_keys import BUSY, abandoned, delete_key
 from bgdeploy.engine.plan import Pending
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -30,7 +30,8 @@ class DeleteAbandonedServiceKeys(Step):
         found = abandoned(ctx, instances)
         if not found:
             return DONE
-        work.jobs = [j for key, service in found if (j := delete_key(ctx, key, service))]
+        started = [delete_key(ctx, key, service) for key, service in found]
+        work.jobs = [j for j in started if j and j != BUSY]
         work.since, work.polls = ctx.now(), 0
         ctx.save()
-        return Wait(next_poll(ctx.now(), 0)) if work.jobs else DONE
+        return Wait(next_poll(ctx.now(), 0)) if any(started) else DONE

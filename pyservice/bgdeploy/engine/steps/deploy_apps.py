@@ -119,7 +119,8 @@ class DeployOne:
             return self._poll()
         if work.bind_again:  # bound again once the unbinding finished (binding parameters changed)
             ensure_bindings(self.ctx, work, self.spec, work.guid, work.name)
-            if work.jobs:
+            if work.jobs or work.bind_again:
+                self._check_time(int(self.ctx.settings.service_timeout_s), "Binding the service")
                 return self._poll()
         self._go("bits")
         return None

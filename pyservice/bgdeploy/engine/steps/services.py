@@ -15,6 +15,7 @@ from bgdeploy.cc import services as cc_services
 from bgdeploy.cc.errors import Unavailable
 from bgdeploy.cc.models import ServiceInstance
 from bgdeploy.engine.actions import jobs, service_updates
+from bgdeploy.engine.actions.service_keys import BUSY as KEY_BUSY
 from bgdeploy.engine.actions.service_keys import advance_keys
 from bgdeploy.engine.actions.services import create_service, delete_service_jobs
 from bgdeploy.engine.concurrency import map_settled
@@ -84,6 +85,9 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
             again = _update(ctx, work, spec)
         else:
             job = advance_keys(ctx, work.guid, spec)
+            if job == KEY_BUSY:
+                return _wait_idle(ctx, work, spec)
+            work.wait_since = 0.0
             if job:  # one at a time; the next pass finds the ones made already
                 _wait_for(ctx, work, job, f'Creating or deleting service keys of "{spec.name}"')
                 continue

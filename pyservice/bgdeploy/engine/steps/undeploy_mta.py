@@ -9,7 +9,7 @@ from bgdeploy.cc import services as cc_services
 from bgdeploy.engine import observe
 from bgdeploy.engine.actions import jobs
 from bgdeploy.engine.actions.removal import advance_removal, removal_of
-from bgdeploy.engine.actions.service_keys import delete_key, key_selector
+from bgdeploy.engine.actions.service_keys import BUSY, delete_key, key_selector
 from bgdeploy.engine.actions.services import advance_deletion
 from bgdeploy.engine.plan import Pending
 from bgdeploy.engine.polling import next_poll
@@ -59,7 +59,8 @@ def _delete_mta_keys(ctx: StepContext, instances: dict[str, str]) -> float | Non
     found = [k for k in cc_bindings.keys_by_labels(ctx.cc, key_selector(ctx.op.mta_id, ctx.op.namespace,
                                                                          ctx.op.space_guid))
              if k.instance_guid in instances]
-    work.jobs = [j for k in found if (j := delete_key(ctx, k, instances[k.instance_guid]))]
+    started = [delete_key(ctx, k, instances[k.instance_guid]) for k in found]
+    work.jobs = [j for j in started if j and j != BUSY]
     work.since, work.polls = ctx.now(), 0
     ctx.save()
-    return next_poll(ctx.now(), 0) if work.jobs else None
+    return next_poll(ctx.now(), 0) if any(started) else None
