@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from bgdeploy.engine.step import StepContext
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,3 +32,16 @@ def map_settled(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1))) as pool:
         futures = [pool.submit(fn, item) for item in todo]
     return [(None, e) if (e := f.exception()) is not None else (f.result(), None) for f in futures]
+
+
+def advance_together(ctx: StepContext, advances: list[Callable[[], float | None]], workers: int) -> float | None:
+    """Advance every work item side by side as far as it goes; save; raise the first error (after all
+    finished); else the earliest time one of them wants to be looked at again (None: all done)."""
+    results = map_settled(lambda advance: advance(), advances, workers)
+    ctx.save()
+    error = next((e for _, e in results if e is not None), None)
+    if error is not None:
+        raise error
+    ctx.check_aborted()
+    waits = [r for r, _ in results if r is not None]
+    return min(waits) if waits else None

@@ -49,10 +49,10 @@ class AppWork:
     app_state: str = ""  # STARTED / STOPPED as last seen
     deployed_digest: str = ""  # the digest annotation the app had when this operation found it
     jobs: list[str] = field(default_factory=list)  # CC jobs to wait for (bindings)
-    bind_again: bool = False  # a binding being unbound (its parameters changed) is made again after the jobs
     wait_since: float = 0.0
     polls: int = 0
     hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
+    bind_again: bool = False  # a binding being unbound (its parameters changed) is made again after the jobs
 
 
 @dataclass
@@ -61,7 +61,7 @@ class ServiceWork:
     guid: str = ""
     job: str = ""  # the CC job being waited for
     job_what: str = ""  # what it does, for messages ("Creating service ...")
-    wait_since: float = 0.0
+    since: float = 0.0
     polls: int = 0
     aspect: str = ""  # the update aspect the job is about ("plan", "parameters", ...; "" = not an update)
     settled: list[str] = field(default_factory=list)  # update aspects this operation is done with

@@ -10,6 +10,8 @@ deleted and created again; an unchanged one is not touched.
 
 from __future__ import annotations
 
+from functools import partial
+
 from bgdeploy import messages as msg
 from bgdeploy.cc import services as cc_services
 from bgdeploy.cc.errors import Unavailable
@@ -18,7 +20,7 @@ from bgdeploy.engine.actions import jobs, service_updates
 from bgdeploy.engine.actions.service_keys import BUSY as KEY_BUSY
 from bgdeploy.engine.actions.service_keys import advance_keys
 from bgdeploy.engine.actions.services import create_service, delete_service_jobs
-from bgdeploy.engine.concurrency import map_settled
+from bgdeploy.engine.concurrency import advance_together
 from bgdeploy.engine.plan import ServiceWork
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -44,15 +46,9 @@ class CreateOrUpdateServices(Step):
                 todo = [s for s in group if _work(ctx, s.resource).stage != DONE_STAGE]
                 if not todo:
                     continue
-                results = map_settled(lambda spec: _advance(ctx, spec), todo, 8)
-                ctx.save()
-                error = next((e for _, e in results if e is not None), None)
-                if error is not None:
-                    raise error
-                waits = [r for r, _ in results if r is not None]
-                if waits:
-                    return Wait(min(waits))
-                ctx.check_aborted()
+                again = advance_together(ctx, [partial(_advance, ctx, spec) for spec in todo], 8)
+                if again is not None:
+                    return Wait(again)
         return DONE
 
 
@@ -62,7 +58,7 @@ def _work(ctx: StepContext, resource: str) -> ServiceWork:
 
 
 def _wait_for(ctx: StepContext, work: ServiceWork, job: str | None, what: str, aspect: str = "") -> None:
-    work.job, work.job_what, work.aspect, work.wait_since, work.polls = job or "", what, aspect, ctx.now(), 0
+    work.job, work.job_what, work.aspect, work.since, work.polls = job or "", what, aspect, ctx.now(), 0
     ctx.save()
 
 
@@ -87,7 +83,7 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
             job = advance_keys(ctx, work.guid, spec)
             if job == KEY_BUSY:
                 return _wait_idle(ctx, work, spec)
-            work.wait_since = 0.0
+            work.since = 0.0
             if job:  # one at a time; the next pass finds the ones made already
                 _wait_for(ctx, work, job, f'Creating or deleting service keys of "{spec.name}"')
                 continue
@@ -104,7 +100,7 @@ def _advance(ctx: StepContext, spec: ServiceSpec) -> float | None:
 def _job_left(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> bool:
     """Whether the recorded job still runs; a failed update job fails or is tolerated as the rules say."""
     try:
-        return bool(jobs.pending(ctx, [work.job], work.job_what, work.wait_since, ctx.settings.service_timeout_s))
+        return bool(jobs.pending(ctx, [work.job], work.job_what, work.since, ctx.settings.service_timeout_s))
     except CloudControllerError as err:
         if not work.aspect or work.aspect == service_updates.METADATA:
             raise
@@ -135,7 +131,7 @@ def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | N
     if existing is not None and existing.type == "managed" and existing.failed_creation:
         # A failed creation is not a service: delete it, then create it again.
         return _delete(ctx, work, spec, existing)
-    work.wait_since = 0.0
+    work.since = 0.0
     if existing is None:
         job = create_service(ctx, spec)
         created = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
@@ -179,9 +175,9 @@ def _type_mismatch(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstanc
 
 def _wait_idle(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float:
     """A broker operation (not ours) runs on the instance: wait for it, within the service timeout."""
-    if not work.wait_since:
-        work.wait_since, work.polls = ctx.now(), 0
-    if ctx.now() - work.wait_since > ctx.settings.service_timeout_s:
+    if not work.since:
+        work.since, work.polls = ctx.now(), 0
+    if ctx.now() - work.since > ctx.settings.service_timeout_s:
         raise StepTimeoutError(f'Waiting for service "{spec.name}" did not finish within '
                                f"{int(ctx.settings.service_timeout_s)} seconds")
     work.polls += 1
@@ -196,7 +192,7 @@ def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | N
         return None
     if existing.busy:
         return _wait_idle(ctx, work, spec)
-    work.wait_since = 0.0
+    work.since = 0.0
     update = service_updates.next_update(ctx, work, spec, existing)
     if update is None:
         if not (set(work.settled) - {service_updates.METADATA}) and ctx.plan.once(f"unchanged:{spec.resource}"):
