@@ -41,8 +41,8 @@ KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
   `process_types` come from a `Procfile`), no resource matching (`resources` in an upload are accepted and
   ignored), no package/droplet downloads or droplet uploads (`POST /v3/droplets` only copies), no shared
   service instances, no route services, service route bindings are always an empty list, no internal/TCP
-  routes or route ports, no weighted destinations, no service brokers of one's own (one built-in broker
-  with a fixed catalog plus `--catalog`).
+  routes or route ports, no weighted destinations, no service brokers of one's own (a built-in broker
+  with a fixed catalog plus `--catalog`, and `partner-broker` offering a second `redis`).
 - Docker images are not pulled or run: a docker droplet's instances run the built-in responder, which
   answers JSON with the image name and the instance's environment; its tasks run their command with `sh`
   in an empty directory. Registry credentials are stored, never echoed (`***`), never used.

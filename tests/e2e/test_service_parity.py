@@ -55,8 +55,9 @@ UPS = """\
 MANAGED = """\
     type: org.cloudfoundry.managed-service
     parameters:
-      service: objectstore
-      service-plan: standard"""
+      service: redis
+      service-plan: default"""
+PARTNER = MANAGED + "\n      service-broker: partner-broker"
 
 
 def write(src: Path, *, role: str = "admin", access: str = "read", extra_key: bool = True,
@@ -124,21 +125,35 @@ def test_keys_key_env_and_binding_parameters_through_blue_green(sim, cf, tmp_pat
     assert keys(sim) == {} and {s["name"] for s in sim.state()["service_instances"]} == {"db", "store"}
 
 
-def test_a_changed_service_type_needs_delete_services(sim, cf, tmp_path: Path) -> None:
+def test_a_changed_service_type_or_broker_needs_delete_services(sim, cf, tmp_path: Path) -> None:
     src = mta_dir(tmp_path, "", ["web"])
     write(src)
     assert cf("bg-deploy", str(src), "-f").code == 0
     write(src, store=MANAGED)
     res = cf("bg-deploy", str(src), "-f", "--no-confirm")
     assert res.code != 0
-    assert ('Service described by MTA resource "store" of type [objectstore/standard] does not match already '
+    assert ('Service described by MTA resource "store" of type [redis/default] does not match already '
             'existing service "store" of type [user-provided-service] and needs to be recreated. Use command line '
             'option "--delete-services" to enable the deletion of the existing one.') in res.out, res.out
-    assert next(s for s in sim.state()["service_instances"] if s["name"] == "store")["type"] == "user-provided"
+    assert store_of(sim)["type"] == "user-provided"
 
     res = cf("bg-deploy", str(src), "-f", "--no-confirm", "--delete-services")
     assert res.code == 0, res.text
-    store = next(s for s in sim.state()["service_instances"] if s["name"] == "store")
-    assert (store["type"], store["offering"], store["plan"]) == ("managed", "objectstore", "standard")
+    store = store_of(sim)
+    assert (store["type"], store["offering"], store["plan"]) == ("managed", "redis", "default")
     assert {a["name"] for a in sim.state()["apps"]} == {"web-green"}
     assert binding(sim, "web-green", "store")["service_instance_guid"] == store["guid"]
+
+    # The same offering from another broker (`service-broker`): recreated too, only with --delete-services.
+    write(src, store=PARTNER)
+    res = cf("bg-deploy", str(src), "-f", "--no-confirm")
+    assert res.code != 0 and "of type [redis/default of service broker partner-broker] does not match already " \
+        'existing service "store" of type [redis/default of service broker sim-broker]' in res.out, res.out
+    res = cf("bg-deploy", str(src), "-f", "--no-confirm", "--delete-services")
+    assert res.code == 0, res.text
+    assert store_of(sim)["guid"] != store["guid"]
+    assert binding(sim, "web-blue", "store")["service_instance_guid"] == store_of(sim)["guid"]
+
+
+def store_of(sim) -> dict:
+    return next(s for s in sim.state()["service_instances"] if s["name"] == "store")

@@ -32,17 +32,29 @@ def list_by_labels(cc: CloudController, space_guid: str, label_selector: str) ->
             cc.list("/v3/service_instances", space_guids=[space_guid], label_selector=label_selector)]
 
 
-def plan_guid(cc: CloudController, space_guid: str, offering: str, plan: str) -> str | None:
-    found = cc.first("/v3/service_plans", names=[plan], service_offering_names=[offering], space_guids=[space_guid])
+def plan_guid(cc: CloudController, space_guid: str, offering: str, plan: str, broker: str | None = None) -> str | None:
+    """The plan of that name of the offering (of that broker, when one is named)."""
+    filters: dict[str, Any] = {"names": [plan], "service_offering_names": [offering], "space_guids": [space_guid]}
+    if broker:
+        filters["service_broker_names"] = [broker]
+    found = cc.first("/v3/service_plans", **filters)
     return found["guid"] if found else None
 
 
 def plan_and_offering(cc: CloudController, plan_guid: str) -> tuple[str, str]:
     """(plan name, offering name) of a plan; empty strings for what cannot be seen."""
+    plan, offering, _ = plan_offering_broker(cc, plan_guid)
+    return plan, offering
+
+
+def plan_offering_broker(cc: CloudController, plan_guid: str) -> tuple[str, str, str]:
+    """(plan, offering, broker) names of a plan; empty strings for what cannot be seen."""
     plan = cc.get_or_none(f"/v3/service_plans/{plan_guid}") or {}
     offering_guid = ((plan.get("relationships") or {}).get("service_offering") or {}).get("data", {}) or {}
-    offering = cc.get_or_none(f"/v3/service_offerings/{offering_guid['guid']}") if offering_guid else None
-    return plan.get("name", ""), (offering or {}).get("name", "")
+    offering = (cc.get_or_none(f"/v3/service_offerings/{offering_guid['guid']}") if offering_guid else None) or {}
+    broker_guid = ((offering.get("relationships") or {}).get("service_broker") or {}).get("data", {}) or {}
+    broker = (cc.get_or_none(f"/v3/service_brokers/{broker_guid['guid']}") if broker_guid else None) or {}
+    return plan.get("name", ""), offering.get("name", ""), broker.get("name", "")
 
 
 def create_managed(cc: CloudController, space_guid: str, name: str, plan: str, *, parameters: dict | None,

@@ -18,7 +18,7 @@ USED_APP_FIELDS = frozenset({
 })
 USED_SERVICE_FIELDS = frozenset({
     "resource", "name", "kind", "offering", "plan", "parameters", "tags", "credentials", "syslog_drain_url",
-    "route_service_url", "service_keys", "optional", "skip_updates", "fail_on", "key_name", "processed_after",
+    "route_service_url", "service_keys", "optional", "skip_updates", "fail_on", "key_name", "processed_after", "broker",
 })
 # Service keys in the environment and kept bindings (the services part of issue 14) take effect.
 USED_APP_FIELDS |= {"existing_key_env", "keep_existing_bindings"}

@@ -148,6 +148,7 @@ class ServiceSpec:
     kind: ServiceKind
     offering: str | None = None  # managed
     plan: str | None = None  # managed
+    broker: str | None = None  # managed `service-broker`: the broker whose offering it is (None: any)
     parameters: dict | None = None  # managed `config`
     tags: list[str] = field(default_factory=list)
     credentials: dict | None = None  # user-provided `config`

@@ -193,3 +193,27 @@ def test_delete_services_recreates_a_service_whose_offering_or_type_changed(worl
     texts = world.messages(ctx)
     assert 'Deleting service "config"...' in texts
     assert 'Creating service "config" from MTA resource "config"...' in texts
+
+
+def test_another_service_broker_means_recreation_with_delete_services(world: World) -> None:
+    partner = "      service-broker: partner-broker"
+    use(world, {"1.0.0": descriptor("1.0.0", offering="redis", plan="default"),
+                "2.0.0": descriptor("2.0.0", offering="redis", plan="default", extra=partner)})
+    world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan()))
+    first = services(world)["db"]
+    with pytest.raises(ContentError, match=r'Service described by MTA resource "db" of type \[redis/default of '
+                                           r"service broker partner-broker\] does not match already existing "
+                                           r'service "db" of type \[redis/default of service broker sim-broker\]'):
+        world.run(CreateOrUpdateServices(), world.context("2.0.0", plan=plan()))
+    ctx = with_options(world.context("2.0.0", plan=plan()), delete_services=True)
+    assert world.run(CreateOrUpdateServices(), ctx) == DONE
+    db = services(world)["db"]
+    store = world.sim.sim.store.tables
+    offering = store["service_offerings"][store["service_plans"][db_plan_guid(world, db["guid"])]["offering_guid"]]
+    assert db["guid"] != first["guid"] and store["service_brokers"][offering["broker_guid"]]["name"] == "partner-broker"
+    again = world.context("2.0.0", plan=plan())
+    assert world.run(CreateOrUpdateServices(), again) == DONE and services(world)["db"]["guid"] == db["guid"]
+
+
+def db_plan_guid(world: World, guid: str) -> str:
+    return world.sim.sim.store.tables["service_instances"][guid]["plan_guid"]

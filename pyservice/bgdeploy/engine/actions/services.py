@@ -38,9 +38,11 @@ def parameters_digest(parameters: dict | None) -> str:
 
 
 def plan_guid(ctx: StepContext, spec: ServiceSpec) -> str:
-    guid = cc_services.plan_guid(ctx.cc, ctx.op.space_guid, spec.offering or "", spec.plan or "")
+    guid = cc_services.plan_guid(ctx.cc, ctx.op.space_guid, spec.offering or "", spec.plan or "", spec.broker)
     if guid is None:
-        raise ContentError(f'Could not find service plan "{spec.plan}" of service offering "{spec.offering}"')
+        of_broker = f' of service broker "{spec.broker}"' if spec.broker else ""
+        raise ContentError(f'Could not find service plan "{spec.plan}" of service offering "{spec.offering}"'
+                           f"{of_broker}")
     return guid
 
 

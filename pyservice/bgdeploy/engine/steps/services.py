@@ -162,14 +162,17 @@ def _delete(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, existing: Se
 
 def _type_mismatch(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) -> tuple[str, str] | None:
     """(wanted type, existing type) in the deploy service's words when the instance must be recreated:
-    managed vs user-provided, or another service offering."""
+    managed vs user-provided, another service offering, or (`service-broker`) another broker's offering."""
     wanted = USER_PROVIDED_TYPE if spec.kind == "user-provided" else f"{spec.offering}/{spec.plan}"
     if existing.type == "user-provided":
         return (wanted, USER_PROVIDED_TYPE) if spec.kind != "user-provided" else None
-    plan, offering = cc_services.plan_and_offering(ctx.cc, existing.plan_guid) if existing.plan_guid else ("", "")
+    plan, offering, broker = (cc_services.plan_offering_broker(ctx.cc, existing.plan_guid) if existing.plan_guid
+                              else ("", "", ""))
     found = f"{offering or 'unknown label'}/{plan or 'unknown plan'}"
     if spec.kind == "user-provided" or (offering and offering != spec.offering):
         return wanted, found
+    if spec.broker and broker and broker != spec.broker:
+        return f"{wanted} of service broker {spec.broker}", f"{found} of service broker {broker}"
     return None
 
 

@@ -65,8 +65,10 @@ def build_service(
         spec.offering = params["service"]
         spec.plan = params["service-plan"]
         spec.parameters = config
-        if params.get("service-broker") is not None:
-            warnings.append(f'resource "{r.name}": "service-broker" is not supported; ignored')
+        broker = params.get("service-broker")
+        if broker is not None and (not isinstance(broker, str) or not broker):
+            raise d.error("must be a non-empty string", child_path(where, "service-broker"))
+        spec.broker = broker
     elif kind == "user-provided":
         spec.credentials = config or {}
         spec.syslog_drain_url = params.get("syslog-drain-url")
