@@ -217,3 +217,19 @@ def test_another_service_broker_means_recreation_with_delete_services(world: Wor
 
 def db_plan_guid(world: World, guid: str) -> str:
     return world.sim.sim.store.tables["service_instances"][guid]["plan_guid"]
+
+
+def test_differences_name_every_differing_aspect_and_write_nothing(world: World) -> None:
+    from bgdeploy.cc import services as cc_services
+    from bgdeploy.engine.actions.service_updates import differences, type_change
+
+    world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan()))  # the sample (see test_step_services)
+    ctx = world.context("2.0.0", plan=plan())
+    before = len(world.sim.mutations())
+    found = {}
+    for spec in ctx.model("live").services:
+        existing = cc_services.find_instance(ctx.cc, ctx.op.space_guid, spec.name)
+        assert existing is not None and type_change(ctx, spec, existing) is None
+        found[spec.name] = sorted(differences(ctx, spec, existing))
+    assert found == {"db": ["metadata", "parameters", "plan"], "config": ["metadata", "parameters"]}
+    assert world.sim.mutations()[before:] == []

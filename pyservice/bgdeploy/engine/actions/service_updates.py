@@ -21,6 +21,7 @@ from bgdeploy.mta.model import ServiceSpec
 
 PLAN, PARAMETERS, TAGS, SYSLOG, METADATA = "plan", "parameters", "tags", "syslog-drain-url", "metadata"
 ORDER = (PLAN, PARAMETERS, TAGS, SYSLOG, METADATA)
+USER_PROVIDED_TYPE = "user-provided-service"
 SKIP_TEXTS = {PLAN: msg.SKIP_PLAN_UPDATE, PARAMETERS: msg.SKIP_PARAMETERS_UPDATE, TAGS: msg.SKIP_TAGS_UPDATE,
               SYSLOG: msg.SKIP_SYSLOG_UPDATE}
 
@@ -35,6 +36,31 @@ def fails(spec: ServiceSpec, aspect: str, *, broker_failed: bool) -> bool:
     if explicit is not None:
         return explicit
     return not broker_failed
+
+
+def differences(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance,
+                work: ServiceWork | None = None) -> dict[str, dict[str, Any]]:
+    """aspect -> PATCH body of every aspect that differs, skipped ones included (reads only: a dry run can
+    report them)."""
+    work = work or ServiceWork()
+    return {a: body for a in ORDER if (body := _difference(ctx, work, spec, existing, a)) is not None}
+
+
+def type_change(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) -> tuple[str, str] | None:
+    """(wanted type, existing type) in the deploy service's words when the instance must be recreated:
+    managed vs user-provided, another service offering, or (`service-broker`) another broker's offering.
+    Reads only."""
+    wanted = USER_PROVIDED_TYPE if spec.kind == "user-provided" else f"{spec.offering}/{spec.plan}"
+    if existing.type == "user-provided":
+        return (wanted, USER_PROVIDED_TYPE) if spec.kind != "user-provided" else None
+    plan, offering, broker = (cc_services.plan_offering_broker(ctx.cc, existing.plan_guid) if existing.plan_guid
+                              else ("", "", ""))
+    found = f"{offering or 'unknown label'}/{plan or 'unknown plan'}"
+    if spec.kind == "user-provided" or (offering and offering != spec.offering):
+        return wanted, found
+    if spec.broker and broker and broker != spec.broker:
+        return f"{wanted} of service broker {spec.broker}", f"{found} of service broker {broker}"
+    return None
 
 
 def next_update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec,

@@ -29,7 +29,6 @@ from bgdeploy.mta.model import ServiceSpec
 
 ENSURE, UPDATE, KEYS, DONE_STAGE = "", "update", "keys", "done"
 EXISTING_KINDS = ("existing-service", "existing-service-key")
-USER_PROVIDED_TYPE = "user-provided-service"
 
 
 class CreateOrUpdateServices(Step):
@@ -138,7 +137,7 @@ def _ensure(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float | N
         work.guid, work.stage = (created.guid if created else ""), KEYS
         _wait_for(ctx, work, job, f'Creating service "{spec.name}"')
         return None
-    mismatch = _type_mismatch(ctx, spec, existing)
+    mismatch = service_updates.type_change(ctx, spec, existing)
     if mismatch is not None:
         wanted, found = mismatch
         if not ctx.options.delete_services:
@@ -158,22 +157,6 @@ def _delete(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, existing: Se
     pending, _ = delete_service_jobs(ctx, existing, keys_too=True)
     _wait_for(ctx, work, pending[0] if pending else None, f'Deleting service "{spec.name}"')
     return next_poll(ctx.now(), 0)
-
-
-def _type_mismatch(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) -> tuple[str, str] | None:
-    """(wanted type, existing type) in the deploy service's words when the instance must be recreated:
-    managed vs user-provided, another service offering, or (`service-broker`) another broker's offering."""
-    wanted = USER_PROVIDED_TYPE if spec.kind == "user-provided" else f"{spec.offering}/{spec.plan}"
-    if existing.type == "user-provided":
-        return (wanted, USER_PROVIDED_TYPE) if spec.kind != "user-provided" else None
-    plan, offering, broker = (cc_services.plan_offering_broker(ctx.cc, existing.plan_guid) if existing.plan_guid
-                              else ("", "", ""))
-    found = f"{offering or 'unknown label'}/{plan or 'unknown plan'}"
-    if spec.kind == "user-provided" or (offering and offering != spec.offering):
-        return wanted, found
-    if spec.broker and broker and broker != spec.broker:
-        return f"{wanted} of service broker {spec.broker}", f"{found} of service broker {broker}"
-    return None
 
 
 def _wait_idle(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float:
