@@ -15,7 +15,7 @@ ADDING_COLOR = 'Renaming application "{old}" to "{new}"...'
 CREATING_SERVICE = 'Creating service "{name}" from MTA resource "{resource}"...'
 UPDATING_SERVICE = 'Updating service "{name}"...'
 SERVICE_UNCHANGED = 'Service "{name}" is up to date'
-CREATING_SERVICE_KEY = 'Creating service key "{key}" for service "{name}"...'
+CREATING_SERVICE_KEY = 'Creating service key "{key}" for service instance "{name}"...'
 EXISTING_SERVICE = 'Using existing service "{name}"'
 
 CREATING_APP = 'Creating application "{app}" from MTA module "{module}"...'
@@ -58,7 +58,7 @@ DELETING_BINDING = 'Unbinding service instance "{service}" from application "{ap
 SKIP_SERVICE_DELETION = ('Skipping deletion of services, because the command line option "--delete-services" '
                          "is not specified.")
 DELETING_SERVICE = 'Deleting service "{name}"...'
-DELETING_SERVICE_KEY = 'Deleting service key "{key}" of service "{name}"...'
+DELETING_SERVICE_KEY = 'Deleting service key "{key}" for service instance "{name}"...'
 PROCESS_ABORTED = "Process was aborted."
 TOKEN_EXPIRED = ('The access token expired while the operation ran without the cf CLI attached. '
                  'Use "cf bg-deploy -i {id} -a retry" to retry the operation.')
@@ -104,3 +104,32 @@ ROLLBACK_TARGET = 'Rolling back multi-target app "{mta}" from version {current} 
 ROLLBACK_SERVICES = ("Services are not rolled back: the previous version runs with the services (and their "
                      "configuration) as they are now.")
 ROLLBACK_SCALING = 'Scaling application "{app}" to {instances} instances...'
+# Services (issue 14): recreation, per-aspect updates, service keys, bindings, apps taken over.
+SERVICE_NEEDS_RECREATION = ('Service described by MTA resource "{resource}" of type [{wanted}] does not match already '
+                            'existing service "{name}" of type [{existing}] and needs to be recreated. Use command '
+                            'line option "--delete-services" to enable the deletion of the existing one.')
+RECREATING_SERVICE = ('Service "{name}" is of type [{existing}], resource "{resource}" wants [{wanted}]: '
+                      "it is deleted and created again (--delete-services)")
+UPDATING_SERVICE_TAGS = 'Updating service tags for service "{name}"...'
+SKIP_PLAN_UPDATE = ('Service plan for service "{name}" will not be updated, as the option for skipping service '
+                    "plan updates is enabled.")
+SKIP_PARAMETERS_UPDATE = ('Service parameters for service "{name}" will not be updated, as the option for '
+                          "skipping service parameter updates is enabled.")
+SKIP_TAGS_UPDATE = ('Service tags for service "{name}" will not be updated, as the option for skipping service '
+                    "tags updates is enabled.")
+SKIP_SYSLOG_UPDATE = ('Skipping update of log streaming URL for service "{name}", as the option to skip log '
+                      "streaming URL updates is enabled.")
+UPDATE_REFUSED_IGNORED = 'Service instance: "{name}" {aspect} update failed, ignoring failure...'
+UPDATE_REFUSED = 'Could not update {aspect} of service "{name}" : {detail}'
+UPDATE_FAILED_IGNORED = 'Updating service "{name}" failed: {detail}'
+UPDATE_FAILED = 'Error updating service "{name}" from offering "{offering}" and plan "{plan}": {detail}'
+WILL_NOT_UPDATE_SERVICE_KEY = ('Service key "{key}" for service "{name}" will not be updated, as the option for '
+                               "deleting service keys is not specified!")
+SERVICE_KEY_NOT_FOUND = 'Service key "{key}" of service instance "{name}" not found'
+WILL_NOT_REBIND_KEEP_EXISTING = ('Service instance "{service}" will not be rebound to application "{app}" because '
+                                 "keep existing bindings strategy is defined")
+REBINDING = 'Binding parameters of service instance "{service}" changed: application "{app}" is bound again'
+KEEPING_BINDING = ('Service instance "{service}" stays bound to application "{app}" (keep-existing: '
+                   "service-bindings)")
+TAKING_OVER_APP = ('Application "{app}" has no MTA metadata; it is taken over as module "{module}" of MTA '
+                   '"{id}"')

@@ -22,7 +22,8 @@ Control API (no auth, never held):
 `/_sim/state` holds apps (with lifecycle, features, env, processes with their scale), routes, instances (each
 with the droplet_guid, docker_image and `environment` it was started with), tasks (app, name, command, state, exit_code,
 created_at/started_at/finished_at as epoch seconds, environment, output tail), spaces (quota_guid),
-space_quotas, packages, droplets, service instances/bindings, jobs, router, config, faults, counts.
+space_quotas, packages, droplets, service instances (offering, plan, tags, parameters, credentials,
+metadata) and credential bindings (parameters, metadata), jobs, router, config, faults, counts.
 
 Modules: server (HTTP, auth, faults, hold, request log) → api (endpoint registry) → resources/* (one module
 per CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists) /
@@ -40,8 +41,8 @@ KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
   `process_types` come from a `Procfile`), no resource matching (`resources` in an upload are accepted and
   ignored), no package/droplet downloads or droplet uploads (`POST /v3/droplets` only copies), no shared
   service instances, no route services, service route bindings are always an empty list, no internal/TCP
-  routes or route ports, no weighted destinations, no service brokers of one's own (one built-in broker
-  with a fixed catalog plus `--catalog`).
+  routes or route ports, no weighted destinations, no service brokers of one's own (a built-in broker
+  with a fixed catalog plus `--catalog`, and `partner-broker` offering a second `redis`).
 - Docker images are not pulled or run: a docker droplet's instances run the built-in responder, which
   answers JSON with the image name and the instance's environment; its tasks run their command with `sh`
   in an empty directory. Registry credentials are stored, never echoed (`***`), never used.

@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="seed of fault injection")
     p.add_argument("--config-json", default="{}", help="JSON object merged into the config (see config.py)")
     p.add_argument("--faults-json", default="{}", help="JSON fault specification (see faults.py)")
-    p.add_argument("--catalog", type=Path, help="JSON file: extra service offerings [{name, plans, tags}]")
+    p.add_argument("--catalog", type=Path, help="JSON file: extra service offerings [{name, plans, tags, broker}]")
     for name in ("token_lifetime_s", "staging_s", "start_s", "route_propagation_s", "broker_s", "job_s",
                  "latency_ms"):
         p.add_argument("--" + name.replace("_", "-"), type=float, dest=name)

@@ -90,3 +90,7 @@ def service_unavailable(detail: str) -> CCError:
 def gateway_error() -> CCError:
     """What a fault-injected 502 looks like (the load balancer in front of CC, not CC itself)."""
     return CCError(502, 10001, "UnknownError", "Bad Gateway")
+
+
+def plan_not_updateable() -> CCError:
+    return CCError(400, 110004, "CF-ServicePlanNotUpdateable", "The service does not support changing plans.")

@@ -31,7 +31,15 @@ DEFAULT_CATALOG: list[dict[str, Any]] = [
     {"name": "objectstore", "description": "Object store", "tags": ["objectstore"], "plans": ["standard"]},
     {"name": "destination", "description": "Destination service", "tags": ["destination"], "plans": ["lite"]},
     {"name": "mongodb", "description": "MongoDB", "tags": ["mongodb"], "plans": ["v4.0-dev", "default"]},
-    {"name": "application-logs", "description": "Application logging", "tags": ["logging"], "plans": ["lite"]},
+    # The corpus's offerings (skip-service-updates, fail-on-service-update, service-key-renewal): like SAP's
+    # application-logs, it does not let an instance change its plan.
+    {"name": "application-logs", "description": "Application logs", "tags": ["logs"], "plans": ["lite", "standard"],
+     "plan_updateable": False},
+    {"name": "postgresql-db", "description": "PostgreSQL, hyperscaler option", "tags": ["postgresql"],
+     "plans": ["development", "standard"]},
+    # An offering of the same name from another broker (what `service-broker` in a descriptor picks between).
+    {"name": "redis", "description": "Redis cache from a partner", "tags": ["redis"], "plans": ["default"],
+     "broker": "partner-broker"},
 ]
 
 
@@ -50,9 +58,13 @@ def seed_store(store: Store, extra_catalog: list[dict[str, Any]]) -> None:
                           "metadata": new_metadata(None)})
     store.add("stacks", {"name": "cflinuxfs4", "description": "Cloud Foundry Linux-based filesystem",
                          "metadata": new_metadata(None)})
-    broker = store.add("service_brokers", {"name": "sim-broker", "url": "http://broker.sim.test",
-                                           "metadata": new_metadata(None)})
+    brokers: dict[str, dict[str, Any]] = {}
     for offering in [*DEFAULT_CATALOG, *extra_catalog]:
+        name = offering.get("broker", "sim-broker")
+        if name not in brokers:
+            url = "http://broker.sim.test" if name == "sim-broker" else f"http://{name}.sim.test"
+            brokers[name] = store.add("service_brokers", {"name": name, "url": url, "metadata": new_metadata(None)})
+        broker = brokers[name]
         off = store.add("service_offerings", {
             "name": offering["name"], "description": offering.get("description", offering["name"]),
             "tags": list(offering.get("tags", [])), "bindable": offering.get("bindable", True),

@@ -130,11 +130,14 @@ class Simulator:
                               "package_guid": d["package_guid"], "process_types": d["process_types"]}
                              for d in store.all("droplets")],
                 "service_instances": [{"guid": s["guid"], "name": s["name"], "type": s["type"],
-                                       "last_operation": s["last_operation"]}
+                                       "last_operation": s["last_operation"], **self._offering_and_plan(s),
+                                       "tags": s["tags"], "parameters": s["parameters"],
+                                       "credentials": s["credentials"], "metadata": s["metadata"]}
                                       for s in store.all("service_instances")],
                 "service_credential_bindings": [{"guid": b["guid"], "type": b["type"], "name": b["name"],
                                                  "app_guid": b["app_guid"], "service_instance_guid": b["si_guid"],
-                                                 "state": b["last_operation"]["state"]}
+                                                 "state": b["last_operation"]["state"],
+                                                 "parameters": b["parameters"], "metadata": b["metadata"]}
                                                 for b in store.all("service_credential_bindings")],
                 "jobs": [{"guid": j["guid"], "operation": j["operation"], "state": j["state"]}
                          for j in store.all("jobs")],
@@ -144,6 +147,12 @@ class Simulator:
                             "violations": len(self.openapi_violations)},
                 "requests_logged": len(self.requests),
             }
+
+    def _offering_and_plan(self, si: dict[str, Any]) -> dict[str, str | None]:
+        plan = self.store.tables["service_plans"].get(si.get("plan_guid") or "")
+        if plan is None:
+            return {"offering": None, "plan": None}
+        return {"offering": self.store.tables["service_offerings"][plan["offering_guid"]]["name"], "plan": plan["name"]}
 
     def shutdown(self) -> None:
         self.router.stop()

@@ -32,7 +32,8 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
         res = cf("bg-deploy", "-i", op.group(1), "-a", "resume")
         assert res.code == 0, res.text
         t3 = time.time()
-        assert t3 - t2 < 5.0, f"resume took {t3 - t2:.1f} s (routers of 0.5 s, drain included)"
+        # the routers were asked, not waited for by a timer (20 s); `make bench` measures how long it takes
+        assert t3 - t2 < 15.0, f"resume took {t3 - t2:.1f} s with routers of 0.5 s: a timer, not the probes?"
         time.sleep(1.0)
     samples = traffic.snapshot()
     failures = traffic.failures()

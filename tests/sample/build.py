@@ -22,6 +22,10 @@ Content-Type: text/directory
 
 """
 PROCFILE = "web: python3 server.py\n"
+# The services differ between versions: v2 changes the managed service's plan and parameters and the
+# user-provided service's credentials, so a v1 -> v2 deploy must update them before any new app.
+SERVICES = {"1": {"@DB_PLAN@": "small", "@DB_CONNECTIONS@": "20", "@GREETING@": "hello"},
+            "2": {"@DB_PLAN@": "large", "@DB_CONNECTIONS@": "50", "@GREETING@": "hello again"}}
 
 
 def module_zip(bits_version: str) -> bytes:
@@ -38,6 +42,8 @@ def main(version: str, out: str, bits_version: str | None = None) -> None:
     differ unless a test asks for unchanged ones."""
     bits_version = bits_version or version
     descriptor = (HERE / "mtad.yaml").read_text().replace("@VERSION@", version)
+    for key, value in SERVICES.get(version.split(".")[0], SERVICES["2"]).items():
+        descriptor = descriptor.replace(key, value)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("META-INF/MANIFEST.MF", MANIFEST)

@@ -12,7 +12,7 @@ from bgdeploy.v1 import deployer_pb2 as pb
 from e2e.cfcli import Cf
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 from e2e.invariants import assert_clean
-from e2e.traffic import get
+from e2e.traffic import get, wait_answering
 from shared.harness import EngineProcess, TcpSwitch, wait_for
 
 LIVE = "web-space.apps.sim.test"
@@ -97,6 +97,7 @@ def test_an_upload_through_a_is_deployed_through_b(sim, engines, client_of) -> N
     op = cb.start(ref.id, dev)
     done = cb.wait_state(op.id, dev, {pb.STATE_FINISHED, pb.STATE_ERROR})
     assert done.state == pb.STATE_FINISHED, done.error_message
+    wait_answering(sim.router_url, [LIVE])  # a first deploy does not wait for the routers
     assert get(sim.router_url, LIVE) == (200, "web 1.0.0 web-blue")
     # The upload goes with its operation (just after it ended): nothing is kept for later (no --keep-files).
     def gone() -> bool:

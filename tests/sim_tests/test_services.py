@@ -56,6 +56,22 @@ def test_managed_instance_lifecycle_through_jobs(cc: CC) -> None:
     assert cc.get(f"/v3/service_instances/{si['guid']}").status_code == 404
 
 
+def test_a_plan_change_is_refused_when_the_offering_does_not_allow_it(cc: CC) -> None:
+    location = create_managed(cc, "logs", "application-logs", "lite")
+    assert cc.wait_job(location)["state"] == "COMPLETE"
+    si = cc.get("/v3/service_instances?names=logs").json()["resources"][0]
+    lite = si["relationships"]["service_plan"]["data"]["guid"]
+    resp = cc.patch(f"/v3/service_instances/{si['guid']}", {"tags": ["t"], "relationships": {
+        "service_plan": {"data": {"guid": plan_guid(cc, "application-logs", "standard")}}}})
+    assert resp.status_code == 400 and error_of(resp) == {"code": 110004, "title": "CF-ServicePlanNotUpdateable",
+                                                          "detail": "The service does not support changing plans."}
+    after = cc.get(f"/v3/service_instances/{si['guid']}").json()
+    assert after["relationships"]["service_plan"]["data"]["guid"] == lite and after["tags"] == []
+    same = cc.patch(f"/v3/service_instances/{si['guid']}",
+                    {"relationships": {"service_plan": {"data": {"guid": lite}}}})
+    assert same.status_code == 400  # as CC: any plan in the request, even the one it has
+
+
 def test_broker_failure_fails_the_job(sim: SimHandle, cc: CC) -> None:
     sim.faults(broker_failures=["flaky"])
     job = cc.wait_job(create_managed(cc, "flaky"))

@@ -46,7 +46,7 @@ func runMta(ctx context.Context, s *session, c *cmdline) int {
 		return s.fail(err)
 	}
 	s.ui.OK()
-	s.ui.Say("Version: %s", displayVersion(m.GetVersion()))
+	s.ui.Say("Version: %s", displayVersions(m))
 	if m.GetNamespace() != "" {
 		s.ui.Say("Namespace: %s", m.GetNamespace())
 	}

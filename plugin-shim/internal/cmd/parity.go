@@ -62,6 +62,7 @@ const (
 	e2eSmoke     = "`tests/e2e/test_smoke_tests.py`"
 	e2eRollback  = "`tests/e2e/test_rollback.py`"
 	e2eRoutes    = "`tests/e2e/test_route_check.py`"
+	e2eServices  = "`tests/e2e/test_service_parity.py`"
 	unitRoutes   = "`tests/unit/engine/test_route_check.py`"
 )
 
@@ -92,7 +93,7 @@ var flagParity = map[string]parity{
 	"dependency-aware-stop-order":   {statusSupported, "old apps stop consumers first on resume", "`tests/e2e/test_hooks.py`", ""},
 	"no-start":                      {statusSupported, "apps are staged, not started (a module's `no-start` wins)", e2eCommands, ""},
 	"delete-services":               {statusSupported, "discontinued services are deleted; undeploy deletes the MTA's services", e2eCommands, ""},
-	"delete-service-keys":           {statusSupported, "service keys no longer in the descriptor are deleted", e2eCommands, ""},
+	"delete-service-keys":           {statusSupported, "deploy: a service key whose parameters changed (or whose creation failed) is deleted and created again; undeploy: the keys the MTA made are deleted", e2eServices, ""},
 	"delete-service-brokers": {statusWarned, "accepted; this engine registers no service brokers (`create-service-broker` is warned about), so there are none to delete", e2eFlags,
 		"--delete-service-brokers changes nothing: this engine registers no service brokers, so there are none to delete"},
 	"keep-files": {statusSupported, "the uploaded archive and extension descriptors stay in the engine after the operation ends (else they are deleted then)", e2eFlags, ""},

@@ -24,6 +24,39 @@ func TestMtas(t *testing.T) {
 		"other    ?         dev")
 }
 
+// During a blue-green pause both versions are deployed: each is shown with its colour, in the table and in
+// --json (issue 14: not the old version only).
+func TestMtasAndMtaDuringAPauseShowBothVersions(t *testing.T) {
+	paused := &pb.Mta{Id: "hello", Version: "1.0.0", Versions: []*pb.MtaVersion{
+		{Version: "1.0.0", Color: "blue", Apps: []string{"web-blue"}},
+		{Version: "2.0.0", Color: "green", Apps: []string{"web-green"}}}}
+	h := newHarness(t, &tf.Engine{Mtas: []*pb.Mta{paused}})
+	if code := h.run("mtas"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	expectOutput(t, h.out.String(),
+		"Getting multi-target apps in org org / space space as admin...",
+		"OK",
+		"",
+		"mta id   version                       namespace",
+		"hello    1.0.0 (blue), 2.0.0 (green)")
+	h = newHarness(t, &tf.Engine{Mtas: []*pb.Mta{paused}})
+	if code := h.run("mta", "hello"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(h.out.String(), "\nVersion: 1.0.0 (blue), 2.0.0 (green)\n") {
+		t.Fatalf("output:\n%s", h.out.String())
+	}
+	h = newHarness(t, &tf.Engine{Mtas: []*pb.Mta{paused}})
+	if code := h.run("mtas", "--json"); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(h.out.String(), `"versions":[{"version":"1.0.0","color":"blue","apps":["web-blue"]},`+
+		`{"version":"2.0.0","color":"green","apps":["web-green"]}]`) {
+		t.Fatalf("json:\n%s", h.out.String())
+	}
+}
+
 func TestMtasEmpty(t *testing.T) {
 	h := newHarness(t, &tf.Engine{})
 	h.run("mtas")

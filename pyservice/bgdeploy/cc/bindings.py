@@ -36,12 +36,29 @@ def bind(cc: CloudController, app_guid: str, instance_guid: str, *, name: str | 
     return jobs.location(cc.post("/v3/service_credential_bindings", body))
 
 
-def create_key(cc: CloudController, instance_guid: str, name: str, parameters: dict | None) -> str | None:
+def create_key(cc: CloudController, instance_guid: str, name: str, parameters: dict | None,
+               metadata: dict[str, Any] | None = None) -> str | None:
     body: dict[str, Any] = {"type": "key", "name": name,
                             "relationships": {"service_instance": {"data": {"guid": instance_guid}}}}
     if parameters:
         body["parameters"] = parameters
+    if metadata:
+        body["metadata"] = metadata
     return jobs.location(cc.post("/v3/service_credential_bindings", body))
+
+
+def keys_by_labels(cc: CloudController, label_selector: str) -> list[Binding]:
+    return [Binding.of(b) for b in
+            cc.list("/v3/service_credential_bindings", type="key", label_selector=label_selector)]
+
+
+def parameters(cc: CloudController, guid: str) -> dict[str, Any]:
+    """The parameters a binding or key of a managed instance was created with (the broker's answer)."""
+    return dict(cc.get(f"/v3/service_credential_bindings/{guid}/parameters"))
+
+
+def update_metadata(cc: CloudController, guid: str, metadata: dict[str, Any]) -> None:
+    cc.request("PATCH", f"/v3/service_credential_bindings/{guid}", body={"metadata": metadata})
 
 
 def key_credentials(cc: CloudController, key_guid: str) -> dict[str, Any]:

@@ -154,7 +154,10 @@ class ServiceInstance:
     syslog_drain_url: str
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
-    plan_name: str = ""  # when the lookup asked for it (cc.services.instances_with_plans)
+    # when the lookup asked for them (cc.services.instances_with_plans); "" otherwise
+    plan_name: str = ""
+    offering_name: str = ""
+    broker_name: str = ""
 
     @classmethod
     def of(cls, res: Json) -> ServiceInstance:
@@ -181,11 +184,21 @@ class Binding:
     app_guid: str
     instance_guid: str
     state: str
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    operation: str = ""  # the last operation's type: create | delete
 
     @classmethod
     def of(cls, res: Json) -> Binding:
+        labels, annotations = _meta(res)
+        last = res.get("last_operation") or {}
         return cls(res["guid"], res.get("name") or "", res.get("type", ""), _rel(res, "app"),
-                   _rel(res, "service_instance"), (res.get("last_operation") or {}).get("state", ""))
+                   _rel(res, "service_instance"), last.get("state", ""), labels, annotations, last.get("type", ""))
+
+    @property
+    def busy(self) -> bool:
+        """A broker creates or deletes it right now (no other request about it would be accepted)."""
+        return self.state in ("initial", "in progress")
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,31 @@ def instances_named(cc: CloudController, space_guid: str, names: list[str]) -> d
 
 
 def instances_with_plans(cc: CloudController, space_guid: str, names: list[str]) -> dict[str, ServiceInstance]:
-    """Several instances by name in one request, each with its plan's name (CC's `fields` projection)."""
+    """Several instances by name in one request, each with the names of its plan, offering and broker (CC's
+    `fields` projections)."""
     if not names:
         return {}
     page = cc.get("/v3/service_instances", names=sorted(set(names)), space_guids=[space_guid], per_page=5000,
-                  **{"fields[service_plan]": "guid,name"})
-    plans = {p.get("guid"): p.get("name", "") for p in (page.get("included") or {}).get("service_plans", [])}
+                  **{"fields[service_plan]": "guid,name,relationships.service_offering",
+                     "fields[service_plan.service_offering]": "guid,name,relationships.service_broker",
+                     "fields[service_plan.service_offering.service_broker]": "guid,name"})
+    included = page.get("included") or {}
+    plans = {p.get("guid"): p for p in included.get("service_plans", [])}
+    offerings = {o.get("guid"): o for o in included.get("service_offerings", [])}
+    brokers = {b.get("guid"): b for b in included.get("service_brokers", [])}
     found = {}
     for res in page.get("resources", []):
         si = ServiceInstance.of(res)
-        found[si.name] = dataclasses.replace(si, plan_name=plans.get(si.plan_guid, ""))
+        plan = plans.get(si.plan_guid) or {}
+        offering = offerings.get(_related(plan, "service_offering")) or {}
+        broker = brokers.get(_related(offering, "service_broker")) or {}
+        found[si.name] = dataclasses.replace(si, plan_name=plan.get("name", ""), offering_name=offering.get("name", ""),
+                                             broker_name=broker.get("name", ""))
     return found
+
+
+def _related(res: dict[str, Any], name: str) -> str:
+    return (((res.get("relationships") or {}).get(name) or {}).get("data") or {}).get("guid", "")
 
 
 def get_instance(cc: CloudController, guid: str) -> ServiceInstance | None:
@@ -47,17 +61,29 @@ def list_by_labels(cc: CloudController, space_guid: str, label_selector: str) ->
             cc.list("/v3/service_instances", space_guids=[space_guid], label_selector=label_selector)]
 
 
-def plan_guid(cc: CloudController, space_guid: str, offering: str, plan: str) -> str | None:
-    found = cc.first("/v3/service_plans", names=[plan], service_offering_names=[offering], space_guids=[space_guid])
+def plan_guid(cc: CloudController, space_guid: str, offering: str, plan: str, broker: str | None = None) -> str | None:
+    """The plan of that name of the offering (of that broker, when one is named)."""
+    filters: dict[str, Any] = {"names": [plan], "service_offering_names": [offering], "space_guids": [space_guid]}
+    if broker:
+        filters["service_broker_names"] = [broker]
+    found = cc.first("/v3/service_plans", **filters)
     return found["guid"] if found else None
 
 
 def plan_and_offering(cc: CloudController, plan_guid: str) -> tuple[str, str]:
     """(plan name, offering name) of a plan; empty strings for what cannot be seen."""
+    plan, offering, _ = plan_offering_broker(cc, plan_guid)
+    return plan, offering
+
+
+def plan_offering_broker(cc: CloudController, plan_guid: str) -> tuple[str, str, str]:
+    """(plan, offering, broker) names of a plan; empty strings for what cannot be seen."""
     plan = cc.get_or_none(f"/v3/service_plans/{plan_guid}") or {}
-    offering_guid = ((plan.get("relationships") or {}).get("service_offering") or {}).get("data", {}) or {}
-    offering = cc.get_or_none(f"/v3/service_offerings/{offering_guid['guid']}") if offering_guid else None
-    return plan.get("name", ""), (offering or {}).get("name", "")
+    offering_guid = _related(plan, "service_offering")
+    offering = (cc.get_or_none(f"/v3/service_offerings/{offering_guid}") if offering_guid else None) or {}
+    broker_guid = _related(offering, "service_broker")
+    broker = (cc.get_or_none(f"/v3/service_brokers/{broker_guid}") if broker_guid else None) or {}
+    return plan.get("name", ""), offering.get("name", ""), broker.get("name", "")
 
 
 def create_managed(cc: CloudController, space_guid: str, name: str, plan: str, *, parameters: dict | None,

@@ -59,6 +59,7 @@ class AppWork:
     since: float = 0.0
     polls: int = 0
     hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
+    bind_again: bool = False  # a binding being unbound (its parameters changed) is made again after the jobs
 
 
 @dataclass
@@ -69,6 +70,9 @@ class ServiceWork:
     job_what: str = ""  # what it does, for messages ("Creating service ...")
     since: float = 0.0
     polls: int = 0
+    aspect: str = ""  # the update aspect the job is about ("plan", "parameters", ...; "" = not an update)
+    settled: list[str] = field(default_factory=list)  # update aspects this operation is done with
+    failed: list[str] = field(default_factory=list)  # update aspects whose failure was tolerated
 
 
 @dataclass

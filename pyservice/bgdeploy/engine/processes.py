@@ -6,6 +6,7 @@ from bgdeploy.engine.step import Step
 from bgdeploy.engine.steps.backup_old import KeepOldApps, RecordBackup
 from bgdeploy.engine.steps.collect_target import CollectTargetFacts
 from bgdeploy.engine.steps.confirm_routes import AFTER_DEPLOY, AFTER_MAP, AFTER_UNMAP, ConfirmRoutes
+from bgdeploy.engine.steps.delete_keys import DeleteAbandonedServiceKeys
 from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
@@ -50,6 +51,7 @@ BLUE_GREEN_DEPLOY: list[Step] = [
     KeepOldApps(),  # --backup-previous-version: it stays, stopped and unmapped, marked for rollback-mta
     UndeployOldApps(),  # then it goes (unless kept)
     RenameIdleApps(),  # idle/live names (deploy --strategy blue-green): X-idle becomes X
+    DeleteAbandonedServiceKeys(),  # keys the MTA made and no longer names
     DeleteDiscontinuedServices(),
 ]
 
@@ -63,6 +65,7 @@ DEPLOY: list[Step] = [
     UnmapOldApps(),
     ConfirmRoutes(AFTER_UNMAP),  # no router sends traffic to the old ones; drain
     UndeployOldApps(),
+    DeleteAbandonedServiceKeys(),
     DeleteDiscontinuedServices(),
 ]
 

@@ -166,6 +166,7 @@ class ServiceSpec:
     kind: ServiceKind
     offering: str | None = None  # managed
     plan: str | None = None  # managed
+    broker: str | None = None  # managed `service-broker`: the broker whose offering it is (None: any)
     parameters: dict | None = None  # managed `config`
     tags: list[str] = field(default_factory=list)
     credentials: dict | None = None  # user-provided `config`
@@ -174,13 +175,13 @@ class ServiceSpec:
     service_keys: list[ServiceKeySpec] = field(default_factory=list)
     key_name: str | None = None  # existing-service-key: the key to read
     optional: bool = False
-    skip_service_updates: bool = False
-    fail_on_service_update: bool = True
     processed_after: list[str] | None = None
-    # Added by mta/: the map forms of `skip-service-updates` / `fail-on-service-update` name aspects
-    # ("parameters", "plan", "tags", "keys"); the booleans above are True only when it applies to all of them.
+    # `skip-service-updates`: the aspects ("parameters", "plan", "tags", "syslog-drain-url") never updated.
     skip_updates: list[str] = field(default_factory=list)
-    fail_on_update: list[str] = field(default_factory=lambda: ["parameters", "plan", "tags", "keys"])
+    # `fail-on-service-update`: aspect ("parameters", "plan", "tags") -> fail (True) or go on (False) when its
+    # update fails; an aspect not named keeps the service's default (a refused request fails, a failed broker
+    # operation is only warned about).
+    fail_on: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass

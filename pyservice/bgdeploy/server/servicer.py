@@ -227,7 +227,8 @@ class DeployerService(pb_grpc.DeployerServicer):
             found = mtas.list_mtas(cc, target.space_guid)
         finally:
             cc.close()
-        return pb.ListMtasResponse(mtas=[pb.Mta(id=m.id, version=m.version, namespace=m.namespace) for m in found])
+        return pb.ListMtasResponse(mtas=[pb.Mta(id=m.id, version=m.version, namespace=m.namespace,
+                                                versions=_versions(m)) for m in found])
 
     @guarded
     def GetMta(self, request: pb.GetMtaRequest, context: grpc.ServicerContext) -> pb.Mta:
@@ -238,7 +239,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         finally:
             cc.close()
         return pb.Mta(
-            id=m.id, version=m.version, namespace=m.namespace,
+            id=m.id, version=m.version, namespace=m.namespace, versions=_versions(m),
             apps=[pb.MtaApp(name=a.name, module=a.module, state=a.state, running_instances=a.running,
                             instances=a.instances, memory_mb=a.memory_mb, disk_mb=a.disk_mb, urls=a.urls)
                   for a in m.apps],
@@ -260,3 +261,7 @@ class DeployerService(pb_grpc.DeployerServicer):
         data = "".join(lines).encode()
         for i in range(0, max(len(data), 1), 1 << 20):
             yield pb.LogChunk(name="MAIN_LOG", data=data[i : i + (1 << 20)])
+
+
+def _versions(m: mtas.DeployedMta) -> list[pb.MtaVersion]:
+    return [pb.MtaVersion(version=v.version, color=v.color, apps=v.apps) for v in m.versions]

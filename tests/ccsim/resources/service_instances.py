@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import access
 from ..api import Req, Resp, endpoint, job_accepted, public, relationship
-from ..errors import CCError, async_operation_in_progress, not_found, unprocessable
+from ..errors import CCError, async_operation_in_progress, not_found, plan_not_updateable, unprocessable
 from ..query import TIMESTAMP_KEYS, filter_by
 from ..state import now_iso
 from ..validate import Checker, merge_metadata, new_metadata
@@ -79,6 +79,12 @@ def _plan_for(req: Req, guid: str) -> Resource:
         raise unprocessable("Invalid service plan. Ensure that the service plan exists, is available, and you "
                             "have access to it.")
     return plan
+
+
+def _plan_updateable(req: Req, si: Resource) -> bool:
+    store = req.sim.store
+    offering = store.tables["service_offerings"][store.tables["service_plans"][si["plan_guid"]]["offering_guid"]]
+    return bool(offering["plan_updateable"])
 
 
 def _broker_operation(req: Req, si: Resource, kind: str, done: Any) -> Resp:
@@ -205,6 +211,8 @@ def update_instance(req: Req) -> Resp:
     check.done()
     if in_progress(si):
         raise async_operation_in_progress(si["name"])
+    if rels.get("service_plan") and not _plan_updateable(req, si):
+        raise plan_not_updateable()  # CC refuses any plan in the request (even the same), changing nothing
     if name is not None:
         _check_name_free(req, si["space_guid"], name, si["guid"])
         si["name"] = name

@@ -28,14 +28,17 @@ def test_creates_both_services_then_a_second_run_writes_nothing(world: World) ->
     assert world.messages(ctx).count('Service "db" is up to date') == 1
 
 
-def test_a_new_version_updates_only_metadata(world: World) -> None:
+def test_a_new_version_updates_what_differs_before_it_is_done(world: World) -> None:
     world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan()))
-    before = len(world.sim.mutations())
+    before = len(world.sim.requests())
     world.run(CreateOrUpdateServices(), world.context("2.0.0", plan=plan()))
-    writes = world.sim.mutations()[before:]
-    assert len(writes) == 2 and all(w.startswith("PATCH /v3/service_instances/") for w in writes)
-    bodies = [r for r in world.sim.requests()[before:] if r["method"] == "PATCH"]
-    assert all(r["status"] == 200 for r in bodies)  # metadata only: no broker operation
+    writes = [r for r in world.sim.requests()[before:] if r["method"] in ("POST", "PATCH", "DELETE")]
+    assert all(w["method"] == "PATCH" and w["path"].startswith("/v3/service_instances/") for w in writes)
+    # The sample's v2: db gets a new plan and parameters (broker operations, 202), config new credentials.
+    assert sorted(w["status"] for w in writes) == [200, 200, 200, 202, 202]
+    state = {s["name"]: s for s in world.sim.state()["service_instances"]}
+    assert (state["db"]["plan"], state["db"]["parameters"]) == ("large", {"max_connections": 50})
+    assert state["config"]["credentials"] == {"greeting": "hello again"}
 
 
 def test_failed_creation_is_deleted_and_created_again(world: World) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from bgdeploy.engine import support
-from bgdeploy.mta.model import AppSpec, ContentRef, DeploymentModel, ServiceSpec
+from bgdeploy.mta.model import AppSpec, DeploymentModel, ServiceSpec
 
 
 def test_every_app_and_service_field_is_used_or_warned() -> None:
@@ -16,18 +16,13 @@ def test_every_app_and_service_field_is_used_or_warned() -> None:
     assert service_fields == support.USED_SERVICE_FIELDS | set(support.WARNED_SERVICE_FIELDS)
 
 
-def test_settings_without_effect_are_warned() -> None:
-    app = AppSpec(module="web", name="web", content=ContentRef("web/", True), keep_existing_bindings=True)
-    svc = ServiceSpec(resource="db", name="db", kind="managed", skip_updates=["plan"])
-    model = DeploymentModel("m", "1", "3", "", [app], [svc], [["web"]], [["db"]])
-    texts = support.unsupported(model)
-    assert any('"keep-existing: service-bindings"' in t for t in texts)
-    assert any('"skip-service-updates" for only some aspects (plan)' in t for t in texts)
-    # These take effect now (tests/unit/engine/test_app_parameters.py): no warning.
+def test_settings_that_take_effect_are_not_warned() -> None:
+    # They all take effect now (tests/unit/engine/test_app_parameters.py, test_service_updates.py): no warning.
     acting = AppSpec(module="web", name="web", content=None, docker_image="i", keep_existing_env=True,
-                     keep_existing_routes=True, features={"ssh": True},
+                     keep_existing_routes=True, keep_existing_bindings=True, features={"ssh": True},
                      restart_on={"vcap-application": False, "vcap-services": True, "user-provided": False})
-    assert support.unsupported(DeploymentModel("m", "1", "3", "", [acting], [], [["web"]], [])) == []
+    svc = ServiceSpec(resource="db", name="db", kind="managed", skip_updates=["plan"], fail_on={"tags": False})
+    assert support.unsupported(DeploymentModel("m", "1", "3", "", [acting], [svc], [["web"]], [["db"]])) == []
     plain = DeploymentModel("m", "1", "3", "", [AppSpec(module="web", name="web", content=None)],
                             [ServiceSpec(resource="db", name="db", kind="managed")], [["web"]], [["db"]])
     assert support.unsupported(plain) == []

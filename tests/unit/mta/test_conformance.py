@@ -359,9 +359,9 @@ def test_services_readmes() -> None:
     optional = _resolve("active-optional-resources/mtad.yaml", "active_optional.mtaext").services[0]
     assert optional.optional and optional.name == "someothername" and optional.offering == "not-existing-service"
     skip = _resolve("skip-service-updates/mtad.yaml").services[0]
-    assert skip.skip_updates == [] and not skip.skip_service_updates
+    assert skip.skip_updates == []
     fail = _resolve("fail-on-service-update/mtad.yaml").services[0]
-    assert fail.fail_on_update == ["parameters", "plan", "tags", "keys"]
+    assert fail.fail_on == {"parameters": True, "plan": True, "tags": True}
     keys = _resolve("service-key-renewal/mtad.yaml")
     assert keys.services[0].service_keys[0].name == "rotating-key-1-20240101000000"
     assert keys.app("my-app").existing_key_env == {

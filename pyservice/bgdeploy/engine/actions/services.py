@@ -1,14 +1,13 @@
-"""Service instances and keys: created, updated only when something differs, deleted with their bindings.
+"""Service instances: created (or found again after a lost answer), deleted with their bindings and keys.
 
-Asynchronous broker work leaves its job in the service's work item; the step polls it. `next_move`,
-`update_body`, `missing_keys` and `discontinued` only read: a dry run reports what they decide.
+Asynchronous broker work leaves its job in the service's work item; the step polls it. `discontinued`
+only reads: a dry run reports what it finds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from bgdeploy import messages as msg
 from bgdeploy.cc import bindings as cc_bindings
@@ -16,12 +15,12 @@ from bgdeploy.cc import services as cc_services
 from bgdeploy.cc.models import ServiceInstance
 from bgdeploy.engine.actions.create import create_or_adopt
 from bgdeploy.engine.actions.jobs import pending as jobs_pending
-from bgdeploy.engine.plan import Pending, ServiceWork
+from bgdeploy.engine.plan import Pending
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import metadata
-from bgdeploy.mta.model import ServiceKeySpec, ServiceSpec
+from bgdeploy.mta.model import ServiceSpec
 
 PARAMETERS_ANNOTATION = "bgdeploy/parameters-digest"
 
@@ -39,28 +38,7 @@ def parameters_digest(parameters: dict | None) -> str:
     return hashlib.sha256(json.dumps(parameters or {}, sort_keys=True).encode()).hexdigest()[:32]
 
 
-# What the services step does next with a resource's instance (`next_move`):
-USE_EXISTING, CREATE, RECREATE, UPDATE, WAIT_IDLE = "use-existing", "create", "recreate", "update", "wait-idle"
-EXISTING_KINDS = ("existing-service", "existing-service-key")
-
-
-def next_move(spec: ServiceSpec, existing: ServiceInstance | None) -> str:
-    """Decided from the instance as CC shows it (pure); a conflict the deploy cannot resolve is a ContentError."""
-    if spec.kind in EXISTING_KINDS:
-        if existing is None and not spec.optional:
-            raise ContentError(f'Service "{spec.name}" of resource "{spec.resource}" does not exist')
-        return USE_EXISTING
-    if existing is None:
-        return CREATE
-    if existing.busy:
-        return WAIT_IDLE  # a broker operation (not ours) runs on it
-    if existing.type == "managed" and existing.failed_creation:
-        return RECREATE  # a failed creation is not a service: delete it, then create it again
-    if (existing.type == "managed") != (spec.kind == "managed"):
-        raise ContentError(
-            f'Service "{spec.name}" exists as {existing.type} but resource "{spec.resource}" wants {spec.kind}; '
-            'delete the service or use "--delete-services"')
-    return UPDATE
+EXISTING_KINDS = ("existing-service", "existing-service-key")  # the MTA reads them, never changes them
 
 
 def discontinued(ctx: StepContext) -> list[ServiceInstance]:
@@ -71,9 +49,11 @@ def discontinued(ctx: StepContext) -> list[ServiceInstance]:
 
 
 def plan_guid(ctx: StepContext, spec: ServiceSpec) -> str:
-    guid = cc_services.plan_guid(ctx.cc, ctx.op.space_guid, spec.offering or "", spec.plan or "")
+    guid = cc_services.plan_guid(ctx.cc, ctx.op.space_guid, spec.offering or "", spec.plan or "", spec.broker)
     if guid is None:
-        raise ContentError(f'Could not find service plan "{spec.plan}" of service offering "{spec.offering}"')
+        of_broker = f' of service broker "{spec.broker}"' if spec.broker else ""
+        raise ContentError(f'Could not find service plan "{spec.plan}" of service offering "{spec.offering}"'
+                           f"{of_broker}")
     return guid
 
 
@@ -97,59 +77,14 @@ def create_service(ctx: StepContext, spec: ServiceSpec) -> str | None:
     return None
 
 
-def update_body(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) -> dict[str, Any]:
-    """What differs between the instance and the resource (empty: nothing to do)."""
-    body: dict[str, Any] = {}
-    meta = desired_metadata(ctx, spec)
-    if any(existing.labels.get(k) != v for k, v in meta["labels"].items()) or any(
-            existing.annotations.get(k) != v for k, v in meta["annotations"].items()):
-        body["metadata"] = meta
-    if sorted(existing.tags) != sorted(spec.tags):
-        body["tags"] = spec.tags
-    if spec.kind == "managed":
-        plan_name = existing.plan_name or (
-            cc_services.plan_and_offering(ctx.cc, existing.plan_guid)[0] if existing.plan_guid else "")
-        if plan_name and plan_name != spec.plan:
-            body["relationships"] = {"service_plan": {"data": {"guid": plan_guid(ctx, spec)}}}
-        if spec.parameters and existing.annotations.get(PARAMETERS_ANNOTATION) != parameters_digest(spec.parameters):
-            body["parameters"] = spec.parameters
-    else:
-        if cc_services.credentials(ctx.cc, existing.guid) != (spec.credentials or {}):
-            body["credentials"] = spec.credentials or {}
-        if spec.syslog_drain_url and existing.syslog_drain_url != spec.syslog_drain_url:
-            body["syslog_drain_url"] = spec.syslog_drain_url
-    return body
-
-
-def missing_keys(ctx: StepContext, spec: ServiceSpec, instance_guid: str) -> list[ServiceKeySpec]:
-    """The resource's service keys the instance lacks (all of them for an instance still to be created)."""
-    if not spec.service_keys:
-        return []
-    have = {k.name for k in cc_bindings.keys(ctx.cc, instance_guid)} if instance_guid else set()
-    return [k for k in spec.service_keys if k.name not in have]
-
-
-def create_keys(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> list[str]:
-    """Create the resource's missing service keys; returns their jobs."""
-    pending = []
-    for key in missing_keys(ctx, spec, work.guid):
-        ctx.log.info(msg.CREATING_SERVICE_KEY.format(key=key.name, name=spec.name))
-
-        def find(name: str = key.name) -> str | None:
-            return "" if any(k.name == name for k in cc_bindings.keys(ctx.cc, work.guid)) else None
-
-        job = create_or_adopt(find, lambda k=key: cc_bindings.create_key(ctx.cc, work.guid, k.name, k.parameters)
-                              or "")
-        if job:
-            pending.append(job)
-    return pending
-
-
 def delete_service_jobs(ctx: StepContext, inst: ServiceInstance, *, keys_too: bool) -> tuple[list[str], bool]:
     """Start deleting the instance's bindings (and keys); once none is left, the instance.
     Returns (jobs to wait for, whether the instance's deletion was started)."""
     jobs = []
-    for binding in cc_bindings.for_instance(ctx.cc, inst.guid):
+    bindings = cc_bindings.for_instance(ctx.cc, inst.guid)
+    if any(b.busy for b in bindings):
+        return [], False  # a broker works on one (a deletion whose job was lost): look again later
+    for binding in bindings:
         if binding.type == "key" and keys_too:
             ctx.log.info(msg.DELETING_SERVICE_KEY.format(key=binding.name, name=inst.name))
         if job := cc_bindings.delete(ctx.cc, binding.guid):

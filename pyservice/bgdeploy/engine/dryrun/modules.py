@@ -28,6 +28,7 @@ from bgdeploy.engine.actions.apps import (
     process_changes,
 )
 from bgdeploy.engine.actions.bindings import missing_bindings, no_such_service, service_guids
+from bgdeploy.engine.actions.key_env import app_env
 from bgdeploy.engine.actions.routes import domain_guid, route_changes
 from bgdeploy.engine.dryrun.document import (
     AT_DEPLOY,
@@ -100,7 +101,7 @@ def _changes(ctx: StepContext, spec: AppSpec, app: App, *, fresh: bool) -> tuple
     A fresh app (created by the deploy) gets CC's single instance when the module names no count."""
     cc, changes = ctx.cc, ModuleChanges()
     current = cc_apps.env(cc, app.guid)
-    patch = env_patch(current, spec.env, keep_others=spec.keep_existing_env)
+    patch = env_patch(current, app_env(ctx, spec), keep_others=spec.keep_existing_env)
     if patch:
         changes.env = EnvChange(added=sorted(k for k, v in patch.items() if v is not None and k not in current),
                                 changed=sorted(k for k, v in patch.items() if v is not None and k in current),
@@ -135,7 +136,7 @@ def _changes(ctx: StepContext, spec: AppSpec, app: App, *, fresh: bool) -> tuple
     # As the deploy decides it (restart-on-env-change may turn some of these off).
     restart = starts and app.state == "STARTED" and bool(
         (patch and spec.restart_on.get("user-provided", True)) or process.restart
-        or (changes.bindings and changes.bindings.bind and spec.restart_on.get("vcap-services", True))
+        or (changes.bindings and spec.restart_on.get("vcap-services", True))
         or changes.bits)
     return changes, restart
 
@@ -148,12 +149,13 @@ def _starts(ctx: StepContext, spec: AppSpec) -> bool:
 
 
 def _binding_changes(ctx: StepContext, spec: AppSpec, app: App, *, fresh: bool) -> BindingChange | None:
-    """Services bound in addition; a fresh app also leaves behind the bindings the module no longer names."""
+    """Services bound in addition, and (as ensure_bindings does, unless `keep-existing: service-bindings`)
+    the bindings the module does not name: unbound in place, left behind by a fresh app."""
     guids = service_guids(ctx, [b.service_name for b in spec.bindings])
     bound = {b.instance_guid for b in cc_bindings.for_app(ctx.cc, app.guid)}
     bind = [b.service_name for b in missing_bindings(spec, guids, bound)]
     unbind = []
-    if fresh:
+    if not spec.keep_existing_bindings:
         kept = {guids.get(b.service_name) for b in spec.bindings}
         for guid in sorted(bound - kept):
             inst = cc_services.get_instance(ctx.cc, guid)

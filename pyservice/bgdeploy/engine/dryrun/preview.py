@@ -16,13 +16,14 @@ from bgdeploy import messages as msg
 from bgdeploy.cc import CloudController
 from bgdeploy.clock import Clock
 from bgdeploy.engine import detection, observe
+from bgdeploy.engine.actions.take_over import unlabelled
 from bgdeploy.engine.dryrun.document import CREATE, RECREATE, Colors, DryRunPlan, MtaVersions, Rename
 from bgdeploy.engine.dryrun.modules import module_plans
 from bgdeploy.engine.dryrun.services import service_plans, service_warnings
 from bgdeploy.engine.events import ProgressLog
 from bgdeploy.engine.operations import BLUE_GREEN_DEPLOY, FINAL_STATES, RUNNING, Target
 from bgdeploy.engine.options import DeployOptions
-from bgdeploy.engine.plan import COLORS, DeploymentPlan
+from bgdeploy.engine.plan import COLORS, IDLE_LIVE, DeploymentPlan
 from bgdeploy.engine.preflight import resolve_operation
 from bgdeploy.engine.settings import EngineSettings
 from bgdeploy.engine.step import History, StepContext
@@ -76,6 +77,8 @@ def preview(store: Store, settings: EngineSettings, clock: Clock, cc_factory: Ca
 def _plan(ctx: StepContext, store: Store) -> DryRunPlan:
     model = ctx.model("live")
     found = observe.serving_apps(ctx)
+    if ctx.plan.scheme in (COLORS, IDLE_LIVE):
+        found += unlabelled(ctx, found)  # as the detect step takes them over
     deployed = detection.deployed_version(found)
     if found:  # as the detect step: a version the rule refuses is the plan's one error
         versions.check_version_rule(ctx.options.version_rule or "SAME_HIGHER", deployed or None, model.version)

@@ -22,15 +22,16 @@ from bgdeploy.engine.actions.bindings import ensure_bindings
 from bgdeploy.engine.actions.features import ensure_features
 from bgdeploy.engine.actions.hooks import run_hooks, run_tasks, stop_with_hooks
 from bgdeploy.engine.actions.kept import desired_env
+from bgdeploy.engine.actions.key_env import app_env
 from bgdeploy.engine.actions.routes import map_routes
 from bgdeploy.engine.concurrency import advance_together
 from bgdeploy.engine.hook_moments import deploy_moments
 from bgdeploy.engine.plan import AppWork
-from bgdeploy.engine.polling import STARTING_S, next_poll
+from bgdeploy.engine.polling import STARTING_S, expired, next_poll
 from bgdeploy.engine.staged import DONE_STAGE, Staged
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.timeouts import app_timeouts
-from bgdeploy.errors import CloudControllerError
+from bgdeploy.errors import CloudControllerError, StepTimeoutError
 from bgdeploy.mta.model import AppSpec, Phase, Route
 
 BROKER_S = 0.5  # an asynchronous broker takes at least this long
@@ -98,13 +99,21 @@ class DeployOne(Staged):
         """When to look again while brokers still bind (None when done). A broker that answered with a
         job works asynchronously: its job is first looked at BROKER_S after the binding was asked for."""
         work, now = self.work, self.ctx.now()
-        if not work.jobs:
+        if not work.jobs and not work.bind_again:
             return None
         if now < work.bound_at + BROKER_S:
             return work.bound_at + BROKER_S
-        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.bound_at,
-                                 self.ctx.settings.service_timeout_s)
-        return self.poll() if work.jobs else None
+        timeout_s = self.ctx.settings.service_timeout_s
+        work.jobs = jobs.pending(self.ctx, work.jobs, "Binding the service", work.bound_at, timeout_s)
+        if work.jobs:
+            return self.poll()
+        if work.bind_again:  # bound again once its unbinding finished (binding parameters changed)
+            ensure_bindings(self.ctx, work, self.spec, work.guid, work.name)
+            if work.jobs or work.bind_again:
+                if expired(now, work.bound_at, timeout_s):
+                    raise StepTimeoutError(f"Binding the service did not finish within {int(timeout_s)} seconds")
+                return self.poll()
+        return None
 
     # -- stages -------------------------------------------------------------------------------------
 
@@ -115,7 +124,7 @@ class DeployOne(Staged):
             # A new app is created with the digest of its bits, which are written once, now.
             self._bits = bits.temp_file(ctx)
             work.digest = bits.write_bits(ctx, spec, self._bits)
-        app = ensure_app(ctx, work, spec, name, desired_env(ctx, spec, spec.env),
+        app = ensure_app(ctx, work, spec, name, desired_env(ctx, spec, app_env(ctx, spec)),
                          digest=work.digest if self._bits else "")
         work.app_state = app.state
         work.deployed_digest = "" if work.fresh else app.annotations.get(bits.DIGEST_ANNOTATION, "")

@@ -2,6 +2,8 @@
 
 `engine/detection.py` decides (a dry run reads the same decision); this step applies it: leftovers removed,
 apps renamed (uncoloured ones to the blue colour; idle/live names: `X -> X-live`), the colours recorded.
+Apps pushed without MTA metadata that carry a module's app name are taken over first (`take_over`), so they
+become the blue ones too.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from bgdeploy import messages as msg
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.engine import detection, observe
 from bgdeploy.engine.actions.removal import advance_removal, removal_of
-from bgdeploy.engine.plan import COLORS
+from bgdeploy.engine.actions.take_over import take_over_unlabelled
+from bgdeploy.engine.plan import COLORS, IDLE_LIVE
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.mta import versions
 
@@ -21,6 +24,8 @@ class DetectDeployedMta(Step):
 
     def run(self, ctx: StepContext) -> StepResult:
         found = observe.serving_apps(ctx)  # apps kept for rollback-mta are replaced, not detected
+        if ctx.plan.scheme in (COLORS, IDLE_LIVE):
+            found += take_over_unlabelled(ctx, found)
         model = ctx.model("live")
         if not found:
             ctx.log.info(msg.NO_DEPLOYED_MTA)

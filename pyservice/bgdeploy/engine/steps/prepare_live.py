@@ -8,6 +8,7 @@ from bgdeploy.engine.actions import running
 from bgdeploy.engine.actions.apps import apply_env
 from bgdeploy.engine.actions.hooks import run_hooks, stop_with_hooks
 from bgdeploy.engine.actions.kept import desired_env
+from bgdeploy.engine.actions.key_env import app_env
 from bgdeploy.engine.concurrency import map_all
 from bgdeploy.engine.hook_moments import LIVE_BEFORE_START, NEW_AFTER_STOP, NEW_BEFORE_STOP, hooks_at
 from bgdeploy.engine.plan import AppWork
@@ -51,8 +52,8 @@ def _advance(ctx: StepContext, spec: AppSpec) -> float | None:
                 work.stage = DONE_STAGE
                 break
             work.guid, work.name, work.app_state = app.guid, name, app.state
-            apply_env(ctx, work, app.guid, desired_env(ctx, spec, spec.env), keep_others=spec.keep_existing_env,
-                      restart=spec.restart_on.get("user-provided", True))
+            apply_env(ctx, work, app.guid, desired_env(ctx, spec, app_env(ctx, spec)),
+                      keep_others=spec.keep_existing_env, restart=spec.restart_on.get("user-provided", True))
             work.stage = "start"
         elif work.stage == "start":
             no_start = spec.no_start if spec.no_start is not None else ctx.options.no_start

@@ -11,8 +11,9 @@ from ..yamlload import child_path
 from .inputs import ArchiveFiles, Selection
 from .values import PassValues, string_list
 
-# What `skip-service-updates` / `fail-on-service-update` may name in their map form.
-UPDATE_ASPECTS = ["parameters", "plan", "tags", "keys"]
+# What `skip-service-updates` / `fail-on-service-update` may name in their map form (the service's names).
+UPDATE_ASPECTS = ["parameters", "plan", "tags", "syslog-drain-url"]
+FAIL_ASPECTS = ["parameters", "plan", "tags"]
 
 
 def build_services(
@@ -64,8 +65,10 @@ def build_service(
         spec.offering = params["service"]
         spec.plan = params["service-plan"]
         spec.parameters = config
-        if params.get("service-broker") is not None:
-            warnings.append(f'resource "{r.name}": "service-broker" is not supported; ignored')
+        broker = params.get("service-broker")
+        if broker is not None and (not isinstance(broker, str) or not broker):
+            raise d.error("must be a non-empty string", child_path(where, "service-broker"))
+        spec.broker = broker
     elif kind == "user-provided":
         spec.credentials = config or {}
         spec.syslog_drain_url = params.get("syslog-drain-url")
@@ -78,26 +81,33 @@ def build_service(
                 child_path(where, "service-name"),
             )
     spec.service_keys = _service_keys(d, params.get("service-keys"), child_path(where, "service-keys"))
-    spec.skip_updates = update_aspects(
-        d, params.get("skip-service-updates"), False, child_path(where, "skip-service-updates")
-    )
-    spec.skip_service_updates = spec.skip_updates == UPDATE_ASPECTS
-    spec.fail_on_update = update_aspects(
-        d, params.get("fail-on-service-update"), True, child_path(where, "fail-on-service-update")
-    )
-    spec.fail_on_service_update = spec.fail_on_update == UPDATE_ASPECTS
+    spec.skip_updates = skipped_aspects(d, params.get("skip-service-updates"),
+                                        child_path(where, "skip-service-updates"))
+    spec.fail_on = failure_rules(d, params.get("fail-on-service-update"),
+                                 child_path(where, "fail-on-service-update"))
     return spec, warnings
 
 
-def update_aspects(d: Descriptor, raw: Any, default: bool, path: str) -> list[str]:
-    """`true`/`false` (all aspects or none) or a map naming them; a missing aspect takes `default`."""
-    if raw is None:
-        return list(UPDATE_ASPECTS) if default else []
-    if isinstance(raw, bool):
-        return list(UPDATE_ASPECTS) if raw else []
+def skipped_aspects(d: Descriptor, raw: Any, path: str) -> list[str]:
+    """`true`/`false` (every aspect or none) or a map naming the aspects to skip."""
+    if raw is None or raw is False:
+        return []
+    if raw is True:
+        return list(UPDATE_ASPECTS)
     if isinstance(raw, dict):
-        return [a for a in UPDATE_ASPECTS if raw.get(a, default) is True]
-    raise d.error("must be true, false or a map of parameters/plan/tags/keys", path)
+        return [a for a in UPDATE_ASPECTS if raw.get(a) is True]
+    raise d.error("must be true, false or a map of parameters/plan/tags/syslog-drain-url", path)
+
+
+def failure_rules(d: Descriptor, raw: Any, path: str) -> dict[str, bool]:
+    """`true`/`false` for every aspect, or a map; an aspect not named (or null) keeps the default."""
+    if raw is None:
+        return {}
+    if isinstance(raw, bool):
+        return dict.fromkeys(FAIL_ASPECTS, raw)
+    if isinstance(raw, dict):
+        return {a: raw[a] for a in FAIL_ASPECTS if isinstance(raw.get(a), bool)}
+    raise d.error("must be true, false or a map of parameters/plan/tags", path)
 
 
 def _service_keys(d: Descriptor, raw: Any, path: str) -> list[ServiceKeySpec]:
