@@ -32,9 +32,13 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
         res = cf("bg-deploy", "-i", op.group(1), "-a", "resume")
         assert res.code == 0, res.text
         t3 = time.time()
-        # the routers were asked, not waited for by a timer (20 s); `make bench` measures how long it takes
-        assert t3 - t2 < 15.0, f"resume took {t3 - t2:.1f} s with routers of 0.5 s: a timer, not the probes?"
         time.sleep(1.0)
+    # The resume, from its first Cloud Controller request to its last (the routers confirmed and the drain
+    # included), within 5 s with routers of 0.5 s: the probes decide, not a timer. Measured on the engine's
+    # requests, so the cf CLI's own start on a loaded machine does not count (`make bench` has wall times).
+    tag = f"bgdeploy-{op.group(1)}::"
+    resume = [r["ts"] for r in sim.requests() if r["ts"] >= t2 and r.get("request_id", "").startswith(tag)]
+    assert resume and max(resume) - min(resume) < 5.0, f"resume took {max(resume) - min(resume):.1f} s"
     samples = traffic.snapshot()
     failures = traffic.failures()
     rate = traffic.rate()
