@@ -95,16 +95,22 @@ lint: build
 test-go: build
 	cd plugin-shim && go test ./...
 
+# Tests run side by side (pytest-xdist): most of an end-to-end test's time is spent waiting for the
+# simulator, the engine and the cf CLI, so three workers keep two cores busy. `make test WORKERS=0` runs
+# them one after another.
+WORKERS ?= 3
+PYTEST = PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider -n $(WORKERS)
+
 test-py: build
-	PYTHONPATH=tests $(PY) -m pytest -q tests/unit tests/sim_tests
+	$(PYTEST) tests/unit tests/sim_tests
 
 test-e2e: build deps-debian dist
-	PYTHONPATH=tests $(PY) -m pytest -q tests/e2e tests/shared
+	$(PYTEST) tests/e2e tests/shared
 
 test: build deps-debian dist
 	$(MAKE) lint check-structure
 	cd plugin-shim && go test ./...
-	PYTHONPATH=tests $(PY) -m pytest -q -p no:cacheprovider --durations=10 tests/unit tests/structure tests/sim_tests tests/e2e tests/shared
+	$(PYTEST) --durations=10 tests/unit tests/structure tests/sim_tests tests/e2e tests/shared
 
 demo: build
 	PYTHONPATH=tests $(PY) tests/demo.py

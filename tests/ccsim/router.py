@@ -181,6 +181,9 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
+        if self.headers.get("Connection", "").lower() == "close":
+            # as gorouter (Go's net/http) says so, a client knows not to send again on this connection
+            self.send_header("Connection", "close")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":

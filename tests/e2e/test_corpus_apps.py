@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from e2e.cfcli import ROOT
-from e2e.traffic import Traffic, get
+from e2e.traffic import Traffic, get, wait_answering
 
 CORPUS = ROOT.parent / "shared" / "mta-examples"
 DOMAIN = "apps.sim.test"
@@ -71,6 +71,7 @@ def test_cf_app_docker_as_the_readme_shows(sim, cf, tmp_path: Path) -> None:
     assert app_of(sim, "my-mta-managed-app")["lifecycle"]["type"] == "docker"
 
     # curl the route: the container answers (the simulator stands in for the image) with the env it got.
+    wait_answering(sim.router_url, [f"org-space-my-mta-managed-app.{DOMAIN}"])  # a first deploy does not wait
     status, body = get(sim.router_url, f"org-space-my-mta-managed-app.{DOMAIN}")
     assert status == 200, body
     answer = json.loads(body)

@@ -19,7 +19,7 @@ import pytest
 
 from e2e.cfcli import ROOT
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
-from e2e.traffic import get
+from e2e.traffic import get, wait_answering
 
 CORPUS = ROOT.parent / "shared" / "mta-examples"
 DOMAIN = "apps.sim.test"
@@ -60,7 +60,7 @@ def test_namespace_two_modules_as_the_readme_shows(sim, cf, tmp_path: Path) -> N
     assert env["hello-backend"]["message"] == "Hello, from hello-backend!"
     assert env["foo-hello-backend"]["message"] == "Hello, from foo-hello-backend!"
     assert env["foo-hello-router"]["backend"] == f"https://foo-hello-backend.space.{DOMAIN}/content"
-    assert get(sim.router_url, f"foo-hello-router.space.{DOMAIN}")[0] == 200
+    wait_answering(sim.router_url, [f"foo-hello-router.space.{DOMAIN}"])  # a first deploy does not wait for the routers
 
 
 def test_namespace_global_parameters_and_the_flags_that_override_them(sim, cf, tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_a_docker_password_from_the_environment_or_an_extension(sim, cf, tmp_pat
     [package] = json.loads(cf("curl", f"/v3/apps/{guid}/packages", check=True).out)["resources"]
     assert package["type"] == "docker" and package["data"] == {
         "image": "registry.example.com/shop:1", "username": "robot", "password": "***"}  # CC never echoes it
-    assert get(sim.router_url, f"shop-space.{DOMAIN}")[0] == 200
+    wait_answering(sim.router_url, [f"shop-space.{DOMAIN}"])  # a first deploy does not wait for the routers
     del cf.env["__MTA___registry-password"]
 
     # Or from an extension descriptor, as in the official service.
@@ -200,7 +200,7 @@ def test_deploy_with_url_as_the_readme_shows(sim, cf, web_server: str) -> None:
     assert "Version: 4.0.0" in out
     row = re.split(r"\s{2,}", next(x for x in out.splitlines() if x.startswith("anatz ")).strip())
     assert row[1:4] == ["started", "1/1", "64M"] and row[-1] == f"org-space-anatz.{DOMAIN}", row
-    assert get(sim.router_url, f"org-space-anatz.{DOMAIN}")[0] == 200
+    wait_answering(sim.router_url, [f"org-space-anatz.{DOMAIN}"])  # a first deploy does not wait for the routers
 
     # bg-deploy takes a URL too; one that is not served fails in one line and changes nothing.
     res = cf("bg-deploy", "-f", stdin=f"{web_server}/missing.mtar\n")

@@ -18,7 +18,7 @@ from sim_tests.client import CC
 
 from e2e.cfcli import ROOT
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
-from e2e.traffic import Traffic, get
+from e2e.traffic import Traffic, get, wait_answering
 
 WEB, API = "web-space.apps.sim.test", "org-space-api.apps.sim.test"
 WEB_IDLE = "org-space-web-idle.apps.sim.test"
@@ -66,6 +66,7 @@ def test_apps_without_colours_become_blue_and_serve_throughout(sim, cf, installe
             push(cc, module, module, host, official_metadata(module) if installed == "official service" else None)
         sim.sync_router()  # what was pushed before the test is known to every router, as it long has been
     assert {a["name"] for a in sim.state()["apps"]} == {"web", "api"}
+    wait_answering(sim.router_url, [WEB, API])  # a first deploy does not wait for the routers
     assert get(sim.router_url, WEB)[1].startswith("web 1.0.0")
 
     with Traffic(sim.router_url, [WEB, API], threads=6, target_rps=200) as traffic:

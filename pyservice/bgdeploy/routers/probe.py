@@ -117,4 +117,4 @@ def _describe(exc: BaseException) -> str:
                   "Temporary failure in name resolution", "No route to host", "Connection reset"):
         if known.lower() in text.lower():
             return known.lower()
-    return type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:160]
