@@ -19,7 +19,7 @@ import pytest
 
 from e2e.cfcli import ROOT
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
-from e2e.traffic import get, wait_answering
+from e2e.traffic import wait_answering
 
 CORPUS = ROOT.parent / "shared" / "mta-examples"
 DOMAIN = "apps.sim.test"
