@@ -22,6 +22,8 @@ from .validate import metadata_errors
 MAX_BYTES = 1024 * 1024
 _BYTES = re.compile(r"^(-?\d+(?:\.\d+)?)([KMGT]i?B?|B)$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^-?\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
 _UNITS = {"B": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
 HEALTH_TYPES = ("port", "process", "http")
 ROUTE_OPTIONS = ("loadbalancing", "hash_header", "hash_balance")  # hash-based routing on, as in routes.py
@@ -102,15 +104,17 @@ def _byte_error(value: Any, label: str) -> str | None:
 
 
 def _integer_error(value: Any, label: str, minimum: int, maximum: int | None = None) -> str | None:
+    """ActiveModel's numericality (only_integer): numbers or numeric strings; any float is not an integer."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    text = str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or not _NUMBER.match(text):
         return f"{label} is not a number"
-    if isinstance(value, float) and not value.is_integer():
+    if isinstance(value, float) or not _INTEGER.match(text):
         return f"{label} must be an integer"
-    if value < minimum:
+    if int(text) < minimum:
         return f"{label} must be greater than or equal to {minimum}"
-    if maximum is not None and value > maximum:
+    if maximum is not None and int(text) > maximum:
         return f"{label} must be less than or equal to {maximum}"
     return None
 
@@ -230,6 +234,8 @@ class AppChecker:
             endpoint = spec.get("health_check_http_endpoint")
             if endpoint is not None and (not isinstance(endpoint, str) or not endpoint.startswith("/")):
                 self._process_error(ptype, "Health check http endpoint must be a valid URI path")
+            if "health_check_type" in spec and "health_check_http_endpoint" in spec and kind != "http":
+                self._process_error(ptype, 'Health check type must be "http" to set a health check HTTP endpoint')
             for key, label in (("timeout", "Timeout"), ("health_check_invocation_timeout",
                                                         "Health check invocation timeout"),
                                ("health_check_interval", "Health check interval")):

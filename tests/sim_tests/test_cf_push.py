@@ -162,3 +162,25 @@ def test_apply_manifest_updates_an_existing_app_additively(sim: SimHandle, cc: C
                    headers={"Content-Type": "application/x-yaml"})
     assert diff.status_code == 201
     assert diff.json() == {"diff": [{"op": "replace", "path": "/applications/0/instances", "was": 2, "value": 3}]}
+
+
+def test_apply_manifest_processes_and_default_route(sim: SimHandle, cc: CC) -> None:
+    body = ("applications:\n- name: multi\n  default-route: true\n  processes:\n"
+            "  - {type: web, instances: '2', memory: 1G, health-check-type: http, health-check-http-endpoint: /up}\n"
+            "  - {type: worker, instances: 1, command: sleep 100}\n")
+    job = _apply(cc, body)
+    assert cc.wait_job(job.headers["Location"])["state"] == "COMPLETE"
+    app = next(a for a in sim.state()["apps"] if a["name"] == "multi")
+    procs = {p["type"]: p for p in app["processes"]}
+    assert (procs["web"]["instances"], procs["web"]["memory_in_mb"]) == (2, 1024)
+    assert procs["web"]["health_check"] == {"type": "http", "data": {"timeout": None, "invocation_timeout": None,
+                                                                     "interval": None, "endpoint": "/up"}}
+    assert (procs["worker"]["instances"], procs["worker"]["command"]) == (1, "sleep 100")
+    assert [(r["host"], r["domain"]) for r in sim.state()["routes"]] == [("multi", "apps.sim.test")]
+    bad = _apply(cc, "applications:\n- name: multi\n  instances: 1.5\n  health-check-type: port\n"
+                     "  health-check-http-endpoint: /up\n")
+    assert [e["detail"] for e in bad.json()["errors"]] == [
+        "For application 'multi': Process \"web\": Instances must be an integer",
+        "For application 'multi': Process \"web\": Health check type must be \"http\" to set a health check HTTP "
+        "endpoint",
+    ]

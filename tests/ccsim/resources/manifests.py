@@ -107,8 +107,8 @@ def _find_or_create(sim: Any, space: Resource, checked: AppChecker) -> Resource:
 def _apply(sim: Any, app: Resource, checked: AppChecker) -> None:
     specs = checked.process_specs()
     for spec in specs:
-        if set(spec) - {"type", "instances", "memory", "disk_quota"}:
-            _update_process(sim, app, spec)
+        if spec["type"] != "web" or set(spec) - {"type", "instances", "memory", "disk_quota"}:
+            _update_process(sim, app, spec)  # creates a missing type; CC skips only a bare web entry
     for spec in specs:
         _scale(sim, app, spec)
     lifecycle = _lifecycle(checked, app["lifecycle"])
@@ -175,8 +175,9 @@ def _update_routes(sim: Any, app: Resource, checked: AppChecker) -> None:
             route["destinations"] = [d for d in route["destinations"] if d["app"]["guid"] != app["guid"]]
         sim.router.refresh()
         return
-    specs = checked.routes() if "routes" in manifest_app else []
-    if not specs and not existing and (manifest_app.get("random_route") or manifest_app.get("default_route")):
+    specs = checked.routes()
+    if "routes" not in manifest_app and not existing and (manifest_app.get("random_route")
+                                                          or manifest_app.get("default_route")):
         domain = _default_domain(sim, app)
         host = f"{app['name']}-{secrets.token_hex(3)}" if manifest_app.get("random_route") else app["name"]
         if not manifest_app.get("random_route"):
