@@ -184,3 +184,24 @@ def test_apply_manifest_processes_and_default_route(sim: SimHandle, cc: CC) -> N
         "For application 'multi': Process \"web\": Health check type must be \"http\" to set a health check HTTP "
         "endpoint",
     ]
+
+
+def test_apply_manifest_services_no_route_and_lifecycle_conflicts(sim: SimHandle, cc: CC) -> None:
+    app = cc.push("bound", host="bound")
+    ups = cc.post("/v3/service_instances", {"type": "user-provided", "name": "cfg", "credentials": {"k": "v"},
+                                            "relationships": {"space": {"data": {"guid": cc.space_guid()}}}})
+    assert ups.status_code == 201
+    job = _apply(cc, "applications:\n- name: bound\n  no-route: true\n  services: [cfg]\n")
+    assert cc.wait_job(job.headers["Location"])["state"] == "COMPLETE"
+    bindings = sim.state()["service_credential_bindings"]
+    assert [(b["app_guid"], b["service_instance_guid"], b["state"]) for b in bindings] == [
+        (app["guid"], ups.json()["guid"], "succeeded")]
+    assert all(not r["destinations"] for r in sim.state()["routes"])
+    again = _apply(cc, "applications:\n- name: bound\n  services: [cfg, {name: missing}]\n")
+    failed = cc.wait_job(again.headers["Location"])
+    assert failed["state"] == "FAILED" and [e["detail"] for e in failed["errors"]] == [
+        "For application 'bound': Service instance 'missing' not found"]
+    assert len(sim.state()["service_credential_bindings"]) == 1  # cfg stays bound once
+    docker = _apply(cc, "applications:\n- name: bound\n  docker: {image: nginx}\n")
+    assert docker.status_code == 422 and error_of(docker)["detail"] == (
+        "For application 'bound': Docker cannot be configured for a buildpack lifecycle app.")
