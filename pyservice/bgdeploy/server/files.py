@@ -19,6 +19,7 @@ from bgdeploy.store.blobs import CHUNK_BYTES
 
 MAX_ARCHIVE_BYTES = 4 << 30
 MAX_EXTENSION_BYTES = 1 << 20
+DIRECT_MIN_BYTES = 8 << 20  # smaller files go through the page cache (see server/spool.py)
 
 
 class FileStore:
@@ -65,7 +66,7 @@ class FileStore:
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".upload-")
         try:
             try:
-                with BackgroundWriter(fd) as out:
+                with BackgroundWriter(fd, direct=rec.size >= DIRECT_MIN_BYTES) as out:
                     for chunk in self._checked(chunks, rec):
                         out.write(chunk)
             finally:

@@ -1,19 +1,22 @@
 """Upload without copies: data parts decoded as views of gRPC's buffers (server/upload_parts.py), written to
-disk next to receiving them (server/spool.py), and the same checks as before on what arrives."""
+disk next to receiving them, large ones around the page cache (server/spool.py), and the same checks as before
+on what arrives."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
 
-from bgdeploy.server import upload_parts
-from bgdeploy.server.spool import BackgroundWriter
+from bgdeploy.server import spool, upload_parts
+from bgdeploy.server.spool import DIRECT_BUFFER, BackgroundWriter, DirectSink
 from bgdeploy.v1 import deployer_pb2 as pb
 from bgdeploy.v1 import deployer_pb2_grpc as pb_grpc
 
@@ -86,3 +89,39 @@ def test_the_writer_keeps_the_order_and_reports_a_failed_write(tmp_path: Path) -
             out.write(b"x")
     finally:
         os.close(read_only)
+
+
+def write_through_sink(path: Path, chunks: list[bytes]) -> DirectSink:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        sink = DirectSink(fd)
+        for chunk in chunks:
+            sink.write(memoryview(chunk))
+        sink.close()
+    finally:
+        os.close(fd)
+    return sink
+
+
+def test_direct_writes_keep_every_byte_across_buffers_and_an_unaligned_tail(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    chunks = [rng.randbytes(n) for n in (1 << 20, 3 << 20, 777, DIRECT_BUFFER, (1 << 20) + 5)]
+    write_through_sink(tmp_path / "out", chunks)
+    assert (tmp_path / "out").read_bytes() == b"".join(chunks)
+
+
+def test_a_refused_direct_write_goes_through_the_page_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write, refused = os.write, []
+
+    def write(fd: int, data: Any) -> int:
+        if not refused:  # as a device with a block larger than ALIGN would
+            refused.append(len(data))
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_write(fd, data)
+
+    chunks = [random.Random(4).randbytes(DIRECT_BUFFER + 4096 + 10)]
+    monkeypatch.setattr(spool, "_set_direct", lambda fd, on: True)  # whatever this file system allows
+    monkeypatch.setattr(os, "write", write)
+    sink = write_through_sink(tmp_path / "out", chunks)
+    monkeypatch.undo()
+    assert (tmp_path / "out").read_bytes() == chunks[0] and refused and not sink.direct
