@@ -9,7 +9,8 @@ Figures (medians of the repetitions):
   P1  v2 to the pause / its critical path (staging + start + D + DEPENDENT_CALLS x latency); target <= 1.5
   P2  v1 / the real `cf push -f manifest.yml` of the same apps (push.py; alone: tests/bench/push.py)
   P3  resume - 2 D - drain; target <= 1 s
-  P5  upload rate: not part of this bench (another issue)
+  P5  upload rate: `cf bg-deploy` of an 800 MiB archive until the operation started (tests/bench/upload.py),
+      with the peak RSS and CPU time of shim and engine; target >= 500 MiB/s
   P7  progress latency: an event's time in the engine -> its line on the terminal (median, max)
   P8  CC requests per module, v2 to the pause; target <= 15
   failed requests during the resume (non-200, plus requests the router first sent to a stopped blue
@@ -17,6 +18,7 @@ Figures (medians of the repetitions):
 JSON: .work/bench.json; picture of one resume: docs/bench/switch.svg.
 
     PYTHONPATH=tests .venv/bin/python tests/bench/bench.py [--reps 3] [--baseline REF | --no-baseline]
+                                                           [--p5-only | --no-p5] [--p5-mib 800]
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import upload
+from baseline import baseline_ref, build_baseline, remove_worktree
 from mta10 import build, productive_host
 from plot import draw
 from push import P2_KEY, add_p2, p2_line, push_runs
@@ -42,33 +45,6 @@ OUT = ROOT / ".work" / "bench.json"
 SVG = ROOT / "docs" / "bench" / "switch.svg"
 DEPENDENT_CALLS = 12  # one module's chain: app, scale, process, bind, package, upload, build, droplet, route,
 #                       destination, start, instances: each waits for the one before
-
-
-def baseline_ref() -> str:
-    """The commit this tree is measured against: where it left main (merge-base), or on main itself the
-    first parent (main before the last merge)."""
-    git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    main = subprocess.run([*git, "rev-parse", "main"], capture_output=True, text=True).stdout.strip()
-    if main and main != head:
-        return subprocess.run([*git, "merge-base", "HEAD", "main"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    return subprocess.run([*git, "rev-parse", "HEAD^1"], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def build_baseline(ref: str, where: Path) -> Build:
-    """The baseline in a temporary worktree, built by its own Makefile (the cf CLI copied, not rebuilt)."""
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), ref], check=True,
-                   capture_output=True)
-    (where / ".tools").mkdir(exist_ok=True)
-    subprocess.run(["cp", "-a", str(ROOT / ".tools" / "bin"), str(where / ".tools")], check=True)
-    subprocess.run(["bash", "-c", "touch .tools/bin/* && make build"], cwd=where, check=True,
-                   stdout=(where.parent / "baseline-build.log").open("w"), stderr=subprocess.STDOUT)
-    return Build(f"main@{ref[:7]}", where)
-
-
-def remove_worktree(where: Path) -> None:
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], capture_output=True)
 
 
 def median(values: list[float]) -> float:
@@ -112,6 +88,16 @@ def fmt(value: float) -> str:
 
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> None:
+    if "new" in results:
+        report_cycles(results, args)
+    if "P5" in results:
+        print("\n" + "\n".join(upload.report(results["P5"])))
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+    print(f"\nwritten: {OUT.relative_to(ROOT)}" + ("" if args.p5_only else f", {SVG.relative_to(ROOT)}"))
+
+
+def report_cycles(results: dict[str, Any], args: argparse.Namespace) -> None:
     new, base = results["new"], results.get("baseline") or {}
     print(f"\nmake bench: {args.modules} modules, D = {args.propagation_s:g} s, CC latency {args.latency_ms:g} ms, "
           f"staging {args.staging_s:g} s, start {args.start_s:g} s, {args.reps} repetitions (medians); "
@@ -123,66 +109,72 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         ratio = a / b if b and b == b and a == a else float("nan")
         print(f"{label:<36} {unit:>4} {fmt(a):>10} {fmt(b):>14} {fmt(ratio):>7}  {target}")
     print(p2_line(results))
-    print("P5 upload rate: not measured here (the upload path is another issue)")
     for name, slow in results.get("slow", {}).items():
         print(f"D = {args.slow_propagation_s:g} s, {name}: resume {slow['resume_s']:.1f} s, failed requests "
               f"{slow['failed']}, sent to a stopped blue {slow['blue_dials']} (of {slow['traffic']})")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
-    print(f"\nwritten: {OUT.relative_to(ROOT)}, {SVG.relative_to(ROOT)}")
+
+
+def run_cycles(builds: list[Build], tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """P1, P3, P7, P8 and the failed requests: reps blue-green cycles per build, then the slow resume."""
+    sim_config = {"latency_ms": args.latency_ms, "staging_s": args.staging_s, "start_s": args.start_s,
+                  "route_propagation_s": args.propagation_s, "router_latency_ms": args.router_latency_ms}
+    v1, v2 = build(tmp / "v1.mtar", "1.0.0", args.modules), build(tmp / "v2.mtar", "2.0.0", args.modules)
+    hosts = [productive_host(f"m{i:02d}") for i in range(args.modules)]
+    cycles: dict[str, list[Cycle]] = {b.name: [] for b in builds}
+    slow: dict[str, dict[str, Any]] = {}
+    for rep in range(args.reps):
+        for b in (builds if rep % 2 == 0 else builds[::-1]):
+            sim = start_simulator(tmp / f"sim-{rep}-{len(cycles[b.name])}-{b.root.name}", **sim_config)
+            try:
+                cycle = run_cycle(b, sim, tmp / f"home-{rep}-{b.root.name}", v1, v2, hosts)
+            finally:
+                sim.stop()
+            cycles[b.name].append(cycle)
+            print(f"  rep {rep + 1} {b.name}: v1 {cycle.v1_s:.1f} s, v2 {cycle.v2_s:.1f} s, resume "
+                  f"{cycle.resume_s:.1f} s, failed {cycle.failed}", flush=True)
+            if rep == 0 and b is builds[0]:
+                draw(SVG, cycle.samples, cycle.marks, cycle.resume_started,
+                     f"One resume under load ({args.modules} routes, D = {args.propagation_s:g} s)")
+    for b in builds[: args.slow_runs and len(builds)]:
+        sim = start_simulator(tmp / f"sim-slow-{b.root.name}", **sim_config)
+        try:
+            cycle = run_cycle(b, sim, tmp / f"home-slow-{b.root.name}", v1, v2, hosts,
+                              resume_propagation_s=args.slow_propagation_s)
+        finally:
+            sim.stop()
+        slow[b.name] = {"resume_s": cycle.resume_s, "failed": cycle.failed, "blue_dials": cycle.blue_dials,
+                        "traffic": cycle.traffic}
+    push_times = push_runs(tmp, sim_config, args.reps, args.modules)  # P2's peer, the same for both builds
+    results: dict[str, Any] = {"new": figures(cycles[builds[0].name], args), "slow": slow,
+                               "cycles": {k: [c.plain() for c in v] for k, v in cycles.items()}}
+    if len(builds) > 1:
+        results["baseline"], results["baseline_name"] = figures(cycles[builds[1].name], args), builds[1].name
+    add_p2(results, push_times)
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    sim_config = {"latency_ms": args.latency_ms, "staging_s": args.staging_s, "start_s": args.start_s,
-                  "route_propagation_s": args.propagation_s, "router_latency_ms": args.router_latency_ms}
+    results: dict[str, Any] = {"config": vars(args)}
     with tempfile.TemporaryDirectory(prefix="bgdeploy-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        v1, v2 = build(tmp / "v1.mtar", "1.0.0", args.modules), build(tmp / "v2.mtar", "2.0.0", args.modules)
-        hosts = [productive_host(f"m{i:02d}") for i in range(args.modules)]
         builds = [Build("this tree", ROOT)]
         base_dir = tmp / "baseline"
         if not args.no_baseline:
             ref = args.baseline or baseline_ref()
             print(f"building the baseline {ref[:10]} in a temporary worktree...", flush=True)
             builds.append(build_baseline(ref, base_dir))
-        cycles: dict[str, list[Cycle]] = {b.name: [] for b in builds}
-        slow: dict[str, dict[str, Any]] = {}
         try:
-            for rep in range(args.reps):
-                for b in (builds if rep % 2 == 0 else builds[::-1]):
-                    sim = start_simulator(tmp / f"sim-{rep}-{len(cycles[b.name])}-{b.root.name}", **sim_config)
-                    try:
-                        cycle = run_cycle(b, sim, tmp / f"home-{rep}-{b.root.name}", v1, v2, hosts)
-                    finally:
-                        sim.stop()
-                    cycles[b.name].append(cycle)
-                    print(f"  rep {rep + 1} {b.name}: v1 {cycle.v1_s:.1f} s, v2 {cycle.v2_s:.1f} s, resume "
-                          f"{cycle.resume_s:.1f} s, failed {cycle.failed}", flush=True)
-                    if rep == 0 and b is builds[0]:
-                        draw(SVG, cycle.samples, cycle.marks, cycle.resume_started,
-                             f"One resume under load ({args.modules} routes, D = {args.propagation_s:g} s)")
-            for b in builds[: args.slow_runs and len(builds)]:
-                sim = start_simulator(tmp / f"sim-slow-{b.root.name}", **sim_config)
-                try:
-                    cycle = run_cycle(b, sim, tmp / f"home-slow-{b.root.name}", v1, v2, hosts,
-                                      resume_propagation_s=args.slow_propagation_s)
-                finally:
-                    sim.stop()
-                slow[b.name] = {"resume_s": cycle.resume_s, "failed": cycle.failed, "blue_dials": cycle.blue_dials,
-                                "traffic": cycle.traffic}
-            push_times = push_runs(tmp, sim_config, args.reps, args.modules)  # P2's peer, the same for both builds
+            if not args.p5_only:
+                results.update(run_cycles(builds, tmp, args))
+            if not args.no_p5:
+                results["P5"] = upload.p5(builds, tmp, args.reps, args.p5_mib)
         finally:
             if not args.no_baseline:
                 remove_worktree(base_dir)
-    results: dict[str, Any] = {"config": vars(args), "new": figures(cycles[builds[0].name], args), "slow": slow,
-                               "cycles": {k: [c.plain() for c in v] for k, v in cycles.items()}}
-    if len(builds) > 1:
-        results["baseline"], results["baseline_name"] = figures(cycles[builds[1].name], args), builds[1].name
-    add_p2(results, push_times)
     report(results, args)
-    return 1 if results["new"]["failed_requests"] or any(s["failed"] for k, s in slow.items()
-                                                         if k == builds[0].name) else 0
+    failed = results.get("new", {}).get("failed_requests", 0)
+    return 1 if failed or results.get("slow", {}).get(builds[0].name, {}).get("failed") else 0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -198,6 +190,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--router-latency-ms", type=float, default=20.0, help="paces the traffic generator")
     p.add_argument("--baseline", default="", help="git ref to compare with (default: see baseline_ref)")
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--p5-only", action="store_true", help="only the upload rate (P5)")
+    p.add_argument("--no-p5", action="store_true")
+    p.add_argument("--p5-mib", type=int, default=800, help="size of P5's archive")
     return p.parse_args(argv)
 
 

@@ -53,6 +53,8 @@ class Rule:
 
 def _first(req: Any) -> Any:
     """The part of a streamed call's first message that names the target or operation."""
+    if isinstance(req, memoryview):  # an upload's data part (server/upload_parts.py) names nothing
+        raise Denied(grpc.StatusCode.INVALID_ARGUMENT, "An upload must start with its header")
     for part in ("header", "start"):
         if part in req.DESCRIPTOR.fields_by_name and req.HasField(part):
             return getattr(req, part)

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from bgdeploy.errors import ContentError
+from bgdeploy.server.spool import BackgroundWriter, Chunk
 from bgdeploy.store import FileRecord, Store
 from bgdeploy.store.blobs import CHUNK_BYTES
 
 MAX_ARCHIVE_BYTES = 4 << 30
 MAX_EXTENSION_BYTES = 1 << 20
+DIRECT_MIN_BYTES = 8 << 20  # smaller files go through the page cache (see server/spool.py)
 
 
 class FileStore:
@@ -33,7 +35,7 @@ class FileStore:
             return None
         return rec
 
-    def save(self, chunks: Iterable[bytes], *, file_name: str, kind: str, size: int, sha256: str,
+    def save(self, chunks: Iterable[Chunk], *, file_name: str, kind: str, size: int, sha256: str,
              space_guid: str) -> tuple[FileRecord, bool]:
         existing = self.find(sha256, kind, space_guid)
         limit = MAX_EXTENSION_BYTES if kind == "EXTENSION_DESCRIPTOR" else MAX_ARCHIVE_BYTES
@@ -45,7 +47,7 @@ class FileStore:
             return self._save_in_database(chunks, rec, existing)
         return self._save_in_directory(chunks, rec, existing)
 
-    def _checked(self, chunks: Iterable[bytes], rec: FileRecord) -> Iterator[bytes]:
+    def _checked(self, chunks: Iterable[Chunk], rec: FileRecord) -> Iterator[Chunk]:
         """The chunks as they come, failing on more than announced and, at the end, on a wrong digest."""
         digest = hashlib.sha256()
         received = 0
@@ -59,13 +61,16 @@ class FileStore:
             raise ContentError(f"upload is incomplete or corrupt ({received} of {rec.size} bytes, digest mismatch)",
                                file=rec.file_name)
 
-    def _save_in_directory(self, chunks: Iterable[bytes], rec: FileRecord,
+    def _save_in_directory(self, chunks: Iterable[Chunk], rec: FileRecord,
                            existing: FileRecord | None) -> tuple[FileRecord, bool]:
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".upload-")
         try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in self._checked(chunks, rec):
-                    out.write(chunk)
+            try:
+                with BackgroundWriter(fd, direct=rec.size >= DIRECT_MIN_BYTES) as out:
+                    for chunk in self._checked(chunks, rec):
+                        out.write(chunk)
+            finally:
+                os.close(fd)
             if existing is not None:
                 return existing, True
             path = self.dir / rec.id
@@ -77,24 +82,26 @@ class FileStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def _save_in_database(self, chunks: Iterable[bytes], rec: FileRecord,
+    def _save_in_database(self, chunks: Iterable[Chunk], rec: FileRecord,
                           existing: FileRecord | None) -> tuple[FileRecord, bool]:
         """Chunks first, the file row last: an upload that breaks off leaves only chunks without a row,
         which retention removes."""
-        seq, buf = 0, bytearray()
+        seq, row = 0, bytearray()
         try:
             for chunk in self._checked(chunks, rec):
-                if existing is not None:
-                    continue
-                buf += chunk
-                while len(buf) >= CHUNK_BYTES:
-                    self.store.add_chunk(rec.id, seq, bytes(buf[:CHUNK_BYTES]))
-                    del buf[:CHUNK_BYTES]
-                    seq += 1
+                view = memoryview(chunk) if existing is None else memoryview(b"")
+                while view:  # rows of exactly CHUNK_BYTES, whatever size the client's chunks have
+                    take = CHUNK_BYTES - len(row)
+                    row += view[:take]
+                    view = view[take:]
+                    if len(row) == CHUNK_BYTES:
+                        self.store.add_chunk(rec.id, seq, bytes(row))
+                        row.clear()
+                        seq += 1
             if existing is not None:
                 return existing, True
-            if buf or seq == 0:
-                self.store.add_chunk(rec.id, seq, bytes(buf))
+            if row or seq == 0:
+                self.store.add_chunk(rec.id, seq, bytes(row))
             self.store.insert_file(rec)
             return rec, False
         except BaseException:

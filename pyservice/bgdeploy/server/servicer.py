@@ -15,7 +15,7 @@ from bgdeploy.engine import dryrun, mtas
 from bgdeploy.engine.api import Engine
 from bgdeploy.engine.tokens import StaticToken
 from bgdeploy.errors import BgDeployError, ContentError, NotFoundError
-from bgdeploy.server import convert
+from bgdeploy.server import convert, upload_parts
 from bgdeploy.server.files import FileStore
 from bgdeploy.store.records import RUNNING
 from bgdeploy.v1 import deployer_pb2 as pb
@@ -78,14 +78,16 @@ class DeployerService(pb_grpc.DeployerServicer):
         self.activity = activity
 
     @guarded
-    def Upload(self, request_iterator: Iterator[pb.UploadRequest], context: grpc.ServicerContext) -> pb.FileRef:
+    def Upload(self, request_iterator: Iterator[pb.UploadRequest | memoryview],
+               context: grpc.ServicerContext) -> pb.FileRef:
+        """The requests come decoded by upload_parts.decode: data parts as views of gRPC's buffers."""
         first = next(request_iterator, None)
-        if first is None or not first.HasField("header"):
+        if not isinstance(first, pb.UploadRequest) or not first.HasField("header"):
             raise ContentError("An upload must start with its header")
         h = first.header
         target = convert.target(h.target)
-        chunks = (r.data for r in request_iterator if r.WhichOneof("part") == "data")
-        rec, reused = self.files.save(chunks, file_name=h.file_name, kind=convert.FILE_KINDS.get(h.kind, "ARCHIVE"),
+        rec, reused = self.files.save(upload_parts.data_of(request_iterator), file_name=h.file_name,
+                                      kind=convert.FILE_KINDS.get(h.kind, "ARCHIVE"),
                                       size=h.size, sha256=h.sha256, space_guid=target.space_guid)
         return pb.FileRef(id=rec.id, file_name=rec.file_name, size=rec.size, sha256=rec.sha256, reused=reused)
 

@@ -12,6 +12,7 @@ import pytest
 
 from bgdeploy.server.files import FileStore
 from bgdeploy.store import Store, open_store
+from bgdeploy.store.blobs import CHUNK_BYTES
 from bgdeploy.store.records import ABORTED, ACTION_REQUIRED, ERROR, RUNNING
 
 from .test_store import op
@@ -102,6 +103,17 @@ def test_uploads_in_the_database_round_trip_and_are_copied_once(store: Store, tm
     assert store.stray_chunks(0) == []  # a broken upload leaves no chunks behind
     store.delete_file(rec)
     assert store.get_file(rec.id) is None and list(store.chunks(rec.id)) == []
+
+
+def test_large_views_are_stored_in_rows_of_one_chunk(store: Store, tmp_path: Path) -> None:
+    """The plugin's messages arrive as views (server/upload_parts.py) of any size; rows stay CHUNK_BYTES."""
+    files = FileStore(store, str(tmp_path / "state"), in_database=True)
+    data = bytes(range(256)) * (CHUNK_BYTES // 256) * 5 + b"tail"
+    parts = [memoryview(data)[i : i + 5 * CHUNK_BYTES // 2] for i in range(0, len(data), 5 * CHUNK_BYTES // 2)]
+    rec, _ = files.save(iter(parts), file_name="a.mtar", kind="ARCHIVE", size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), space_guid="s")
+    rows = list(store.chunks(rec.id))
+    assert [len(r) for r in rows] == [CHUNK_BYTES] * 5 + [4] and b"".join(rows) == data
 
 
 def test_a_version_1_database_gains_the_new_columns(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from bgdeploy.cc import CloudController
-from bgdeploy.server.authz import CACHE_S, READ, WRITE, Authorizer, Denied, Scope
+from bgdeploy.server.authz import CACHE_S, READ, RULES, WRITE, Authorizer, Denied, Scope
 from bgdeploy.server.limits import StreamIdle, StreamLimits
 from bgdeploy.store import open_store
 from ccsim.inprocess import InProcessSim
@@ -124,3 +124,10 @@ def test_an_upload_that_sends_nothing_is_closed() -> None:
         next(got)
     assert time.monotonic() - started < 2
     stuck.set()
+
+
+def test_an_upload_that_starts_with_data_is_refused_before_any_cc_request(sim: InProcessSim, tmp_path: Path) -> None:
+    calls: list[str] = []
+    auth = authorizer(sim, tmp_path, calls)
+    data_part = memoryview(b"PK")  # how server/upload_parts.py decodes a data message
+    assert code(lambda: auth.scope(RULES["Upload"], data_part)) == grpc.StatusCode.INVALID_ARGUMENT and not calls

@@ -35,6 +35,7 @@ type Deployer struct {
 	Granted     []string // tokens received in TokenGrant
 	WatchStarts []*pb.WatchStart
 	Uploaded    map[string][]byte
+	ChunkSizes  []int // of every data message received, in order
 	Starts      []*pb.StartOperationRequest
 	Acts        []*pb.ActRequest
 	Plan        *pb.DryRunPlan
@@ -118,6 +119,9 @@ func (d *Deployer) Upload(stream grpc.ClientStreamingServer[pb.UploadRequest, pb
 			return err
 		}
 		data = append(data, m.GetData()...)
+		d.mu.Lock()
+		d.ChunkSizes = append(d.ChunkSizes, len(m.GetData()))
+		d.mu.Unlock()
 	}
 	sum := sha256.Sum256(data)
 	if int64(len(data)) != h.GetSize() || hex.EncodeToString(sum[:]) != h.GetSha256() {
