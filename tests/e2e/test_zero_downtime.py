@@ -37,8 +37,11 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
     # included), within 5 s with routers of 0.5 s: the probes decide, not a timer. Measured on the engine's
     # requests, so the cf CLI's own start on a loaded machine does not count (`make bench` has wall times).
     tag = f"bgdeploy-{op.group(1)}::"
-    resume = [r["ts"] for r in sim.requests() if r["ts"] >= t2 and r.get("request_id", "").startswith(tag)]
-    assert resume and max(resume) - min(resume) < 5.0, f"resume took {max(resume) - min(resume):.1f} s"
+    requests = [r for r in sim.requests() if r["ts"] >= t2 and r.get("request_id", "").startswith(tag)]
+    resume = [r["ts"] for r in requests]
+    assert resume, "no Cloud Controller request of the resume"
+    timeline = " ".join(f"{r['ts'] - resume[0]:.2f}:{r['method']}:{r['path'].split('/')[2]}" for r in requests)
+    assert max(resume) - min(resume) < 5.0, f"resume took {max(resume) - min(resume):.1f} s: {timeline}"
     samples = traffic.snapshot()
     failures = traffic.failures()
     rate = traffic.rate()
