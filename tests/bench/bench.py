@@ -7,7 +7,7 @@ commit, built in a temporary git worktree, run as a new user would: engine defau
   v1 (first deploy), v2 to the pause (`--json`: progress latency), `-a resume` under traffic.
 Figures (medians of the repetitions):
   P1  v2 to the pause / its critical path (staging + start + D + DEPENDENT_CALLS x latency); target <= 1.5
-  P2  v1 / a real `cf push` of the same apps: not measured, the simulator has no `apply_manifest`
+  P2  v1 / the real `cf push -f manifest.yml` of the same apps (push.py; alone: tests/bench/push.py)
   P3  resume - 2 D - drain; target <= 1 s
   P5  upload rate: `cf bg-deploy` of an 800 MiB archive until the operation started (tests/bench/upload.py),
       with the peak RSS and CPU time of shim and engine; target >= 500 MiB/s
@@ -35,6 +35,7 @@ import upload
 from baseline import baseline_ref, build_baseline, remove_worktree
 from mta10 import build, productive_host
 from plot import draw
+from push import P2_KEY, add_p2, p2_line, push_runs
 from runs import Build, Cycle, run_cycle
 
 from ccsim.launcher import start_simulator
@@ -70,7 +71,8 @@ def figures(cycles: list[Cycle], args: argparse.Namespace) -> dict[str, float]:
     }
 
 
-ROWS = [("v1_s", "bg-deploy v1 (first deploy)", "s", ""), ("v2_to_pause_s", "bg-deploy v2 to the pause", "s", ""),
+ROWS = [("v1_s", "bg-deploy v1 (first deploy)", "s", ""), (P2_KEY, "P2 v1 / cf push of the same apps", "x", ""),
+        ("v2_to_pause_s", "bg-deploy v2 to the pause", "s", ""),
         ("P1_v2_over_critical_path", "P1 v2 to pause / critical path", "x", "<= 1.5"),
         ("resume_s", "-a resume", "s", ""), ("P3_resume_minus_2D_minus_drain_s", "P3 resume - 2D - drain", "s", "<= 1"),
         ("P7_progress_latency_median_ms", "P7 progress latency, median", "ms", "<= 200"),
@@ -106,7 +108,7 @@ def report_cycles(results: dict[str, Any], args: argparse.Namespace) -> None:
         a, b = new.get(key, float("nan")), base.get(key, float("nan"))
         ratio = a / b if b and b == b and a == a else float("nan")
         print(f"{label:<36} {unit:>4} {fmt(a):>10} {fmt(b):>14} {fmt(ratio):>7}  {target}")
-    print("P2 v1 / cf push of the same apps: n/a (the simulator has no apply_manifest, so cf push cannot run)")
+    print(p2_line(results))
     for name, slow in results.get("slow", {}).items():
         print(f"D = {args.slow_propagation_s:g} s, {name}: resume {slow['resume_s']:.1f} s, failed requests "
               f"{slow['failed']}, sent to a stopped blue {slow['blue_dials']} (of {slow['traffic']})")
@@ -142,10 +144,12 @@ def run_cycles(builds: list[Build], tmp: Path, args: argparse.Namespace) -> dict
             sim.stop()
         slow[b.name] = {"resume_s": cycle.resume_s, "failed": cycle.failed, "blue_dials": cycle.blue_dials,
                         "traffic": cycle.traffic}
+    push_times = push_runs(tmp, sim_config, args.reps, args.modules)  # P2's peer, the same for both builds
     results: dict[str, Any] = {"new": figures(cycles[builds[0].name], args), "slow": slow,
                                "cycles": {k: [c.plain() for c in v] for k, v in cycles.items()}}
     if len(builds) > 1:
         results["baseline"], results["baseline_name"] = figures(cycles[builds[1].name], args), builds[1].name
+    add_p2(results, push_times)
     return results
 
 

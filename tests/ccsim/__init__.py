@@ -27,18 +27,20 @@ metadata) and credential bindings (parameters, metadata), jobs, router, config, 
 
 Modules: server (HTTP, auth, faults, hold, request log) → api (endpoint registry) → resources/* (one module
 per CC resource family) → state (tables, clock) / access (roles) / validate (strict bodies) / query (lists) /
-quotas (space quota enforcement); uaa (tokens), runner (instances as subprocesses), task_runner (tasks as
-subprocesses), responder (built-in app), router (gorouters behind one port) / routing_table (tables,
-instances that learn them), faults, hold, config, control (/_sim), inprocess (the API called in-process,
-for unit tests), openapi_check (response bodies vs CC's OpenAPI), launcher (for tests).
+quotas (space quota enforcement), manifest (app manifests as CC reads them); uaa (tokens), runner (instances
+as subprocesses), task_runner (tasks as subprocesses), responder (built-in app), router (gorouters behind one
+port) / routing_table (tables, instances that learn them), faults, hold, config, control (/_sim), inprocess
+(the API called in-process, for unit tests), openapi_check (response bodies vs CC's OpenAPI), launcher (for
+tests).
 
 KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
 - No /v2 API, no logging (log-cache, doppler; task output is only in the state dump), no SSH (the app
   feature flags are stored; `ssh_enabled` is always false: the space feature is off), no sidecars (always
   empty), no revisions (the flag only), no deployments (the list is always empty; CC's rolling/canary
-  strategy is not modelled), no manifests (`apply_manifest`), no org quotas, no isolation segments, no
+  strategy is not modelled), no org quotas, no isolation segments, no
   security groups, no feature flags, no audit/usage events, no buildpacks (staging only unpacks the zip;
-  `process_types` come from a `Procfile`), no resource matching (`resources` in an upload are accepted and
+  `process_types` come from a `Procfile`), no resource pool (`POST /v3/resource_matches` is checked and never
+  matches, as CC for files under its default 64 KiB minimum; `resources` in an upload are accepted and
   ignored), no package/droplet downloads or droplet uploads (`POST /v3/droplets` only copies), no shared
   service instances, no route services, service route bindings are always an empty list, no internal/TCP
   routes or route ports, no weighted destinations, no service brokers of one's own (a built-in broker
@@ -46,6 +48,12 @@ KNOWN GAPS — Cloud Controller behaviours knowingly not simulated:
 - Docker images are not pulled or run: a docker droplet's instances run the built-in responder, which
   answers JSON with the image name and the instance's environment; its tasks run their command with `sh`
   in an empty directory. Registry credentials are stored, never echoed (`***`), never used.
+- Manifests: `apply_manifest` and `manifest_diff` (manifest.py, resources/manifests.py) apply name, processes,
+  instances, memory, disk, command, health checks, buildpack(s), stack, lifecycle, metadata, routes
+  (no-route, default-route, random-route), env and services (bound at once, as CC's synchronous bind);
+  `sidecars` and `features` are checked by nothing and ignored; the diff compares lists (routes, processes,
+  buildpacks) whole, not item by item as CC; a YAML syntax error answers CF-MessageParseError (CC: 500);
+  no `GET /v3/apps/:guid/manifest`. The cf CLI's log streaming during `cf push` finds no log cache (404).
 - Tasks are RUNNING from creation (CC marks them so once Diego took them; PENDING is not observed); no
   task log streaming; `user` is reported, not applied; disk/memory limits are not enforced.
 - Space quotas enforce apps.total_memory_in_mb, per_process_memory_in_mb, total_instances and

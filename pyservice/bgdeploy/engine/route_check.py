@@ -6,7 +6,9 @@ instance) counts as learnt after `probes` consecutive confirming probes spanning
 other answer starts its count again. Several gorouters sit behind one load balancer, and each probe opens
 its own connection, so the consecutive confirmations come from more than one of them. Probes of one round
 go out side by side; rounds start every spread/(probes-1), and further apart the longer the wait lasts
-(a tenth of the time waited, at most 0.5 s), so a slow routing tier is not flooded.
+(a twentieth of the time waited, at most 0.5 s), so a slow routing tier is not flooded. Once a target has
+been seen learnt, its remaining confirmations go at the short pace again: they are what the switch waits
+for, and spacing them out would only add to every wait.
 
 Before probing, every host gets one probe for an instance that cannot exist: a gorouter answers
 "unknown route" to it. Anything else (no answer, a proxy that answers for any instance) means probes
@@ -31,6 +33,7 @@ from bgdeploy.routers.probe import NOT_REGISTERED, SERVED, Prober
 PROBE, TIMER, NONE = "probe", "timer", "none"
 MODES = (PROBE, TIMER, NONE)
 MAX_ROUND_S = 0.5
+BACKOFF = 20  # a round waits this fraction of the time waited so far (at most MAX_ROUND_S)
 LIST_LIMIT = 5  # targets named in a message
 
 
@@ -114,8 +117,11 @@ def advance(ctx: StepContext, check: RouteCheck, probe: Prober, *, after_switch:
         return _finish(check, now)
     if now >= check.until:
         return _timed_out(ctx, check, left, rules, after_switch=after_switch)
-    # rounds start every round_s (the probes' own time included), further apart as the wait grows
-    return max(now, round_started + max(rules.round_s, min(MAX_ROUND_S, (now - check.started_at) / 10)))
+    # rounds start every round_s (the probes' own time included), further apart as the wait grows,
+    # except while a target is being confirmed
+    confirming = any(t.confirmations for t in left)
+    gap = rules.round_s if confirming else max(rules.round_s, min(MAX_ROUND_S, (now - check.started_at) / BACKOFF))
+    return max(now, round_started + gap)
 
 
 def _count(target: ProbeTarget, seen: str, now: float, rules: Policy) -> None:

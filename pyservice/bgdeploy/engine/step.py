@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from bgdeploy.cc import CloudController
 from bgdeploy.clock import Clock
 from bgdeploy.engine.events import ProgressLog
+from bgdeploy.engine.group_save import GroupSave
 from bgdeploy.engine.options import DeployOptions
 from bgdeploy.engine.plan import DeploymentPlan
 from bgdeploy.engine.settings import EngineSettings
@@ -80,12 +81,20 @@ class StepContext:
     persist: Callable[[OperationRecord], None]
     smoke: SmokeBox = field(default_factory=SmokeBox)  # where the shim's smoke-test report arrives
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _saves: GroupSave = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._saves = GroupSave(self._write, self._lock)
 
     def model(self, phase: Phase = "live") -> DeploymentModel:
         return self.models.get(phase) or self.models["live"]
 
     def save(self) -> None:
-        """Persist the operation and its plan in one write (steps call this after every change)."""
+        """Persist the operation and its plan in one write (steps call this after every change); when it
+        returns, a write made after the call holds the change (saves side by side share one: group_save)."""
+        self._saves.save()
+
+    def _write(self) -> None:
         with self._lock:
             self.op.data = self.plan.plain()
             self.persist(self.op)

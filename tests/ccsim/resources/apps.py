@@ -114,16 +114,22 @@ def create_app(req: Req) -> Resp:
     assert req.user is not None and name is not None
     access.check_target_space(req.sim, req.user, rels["space"])
     _check_name_unique(req, rels["space"], name)
-    store = req.sim.store
-    app = store.add("apps", {
-        "name": name, "state": "STOPPED", "space_guid": rels["space"], "lifecycle": lifecycle or DEFAULT_LIFECYCLE,
+    app = new_app(req.sim, rels["space"], name, lifecycle, metadata, env)
+    return Resp(201, present_app(req, app))
+
+
+def new_app(sim: Any, space_guid: str, name: str, lifecycle: dict[str, Any] | None,
+            metadata: dict[str, Any] | None, env: dict[str, Any] | None = None) -> Resource:
+    """A STOPPED app with its web process (whose guid is the app's, as CC does); also for apply_manifest."""
+    app = sim.store.add("apps", {
+        "name": name, "state": "STOPPED", "space_guid": space_guid, "lifecycle": lifecycle or DEFAULT_LIFECYCLE,
         "env": {k: v for k, v in (env or {}).items() if v is not None}, "droplet_guid": None,
         "metadata": new_metadata(metadata), "features": dict(DEFAULT_FEATURES), "max_task_sequence_id": 1,
     })
     from .processes import new_process
 
-    new_process(req.sim, app, "web", guid=app["guid"])
-    return Resp(201, present_app(req, app))
+    new_process(sim, app, "web", guid=app["guid"])
+    return app
 
 
 @endpoint("GET", "/v3/apps")

@@ -38,7 +38,7 @@ def present_job(req: Req, job: Resource) -> Resource:
         name, guid = job["link"]
         plural = {"app": "apps", "service_instances": "service_instances", "route": "routes", "package": "packages",
                   "droplet": "droplets", "service_credential_binding": "service_credential_bindings",
-                  "space_quota": "space_quotas"}[name]
+                  "space_quota": "space_quotas", "space": "spaces"}[name]
         links[name] = req.link(f"/v3/{plural}/{guid}")
     return {**public(job, "operation", "state", "errors", "warnings"), "links": links}
 

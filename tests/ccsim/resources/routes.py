@@ -74,15 +74,7 @@ def create_route(req: Req) -> Resp:
     options = check.obj("options")
     rels = check.relationships(("space", "domain"))
     metadata = check.metadata()
-    if host and not HOST_RE.match(host):
-        check.add("Host must be either \"*\" or contain only alphanumeric characters, \"_\", or \"-\"")
-    if path:
-        if not path.startswith("/"):
-            check.add("Path must begin with /")
-        elif path == "/":
-            check.add("Path cannot be exactly /")
-        elif "?" in path:
-            check.add("Path cannot contain ?")
+    check.errors.extend(host_path_problems(host, path))
     if options is not None:
         extra = [k for k in options if k not in ("loadbalancing", "hash_header", "hash_balance")]
         if extra:
@@ -100,17 +92,38 @@ def create_route(req: Req) -> Resp:
     space = store.tables["spaces"][rels["space"]]
     if domain is None or domain["organization_guid"] not in (None, space["organization_guid"]):
         raise unprocessable("Invalid domain. Ensure that the domain exists and you have access to it.")
+    route = insert_route(req.sim, space, domain, host, path, options, metadata)
+    return Resp(201, present_route(req, route))
+
+
+def host_path_problems(host: str, path: str) -> list[str]:
+    problems = []
+    if host and not HOST_RE.match(host):
+        problems.append("Host must be either \"*\" or contain only alphanumeric characters, \"_\", or \"-\"")
+    if path:
+        if not path.startswith("/"):
+            problems.append("Path must begin with /")
+        elif path == "/":
+            problems.append("Path cannot be exactly /")
+        elif "?" in path:
+            problems.append("Path cannot contain ?")
+    return problems
+
+
+def insert_route(sim: Any, space: Resource, domain: Resource, host: str, path: str,
+                 options: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None) -> Resource:
+    """A new route (also for apply_manifest); CC's 422 for a shared domain without host or a duplicate."""
+    store = sim.store
     if domain["organization_guid"] is None and not host:
         raise unprocessable("Missing host. Routes in shared domains must have a host defined.")
     if any(r["domain_guid"] == domain["guid"] and r["host"] == host.lower() and r["path"] == path
            for r in store.all("routes")):
         raise unprocessable(_duplicate_message(host.lower(), path, domain["name"]))
-    route = store.add("routes", {
+    return store.add("routes", {
         "protocol": "http", "host": host.lower(), "path": path, "port": None, "domain_guid": domain["guid"],
         "space_guid": space["guid"], "destinations": [], "options": options or {},
         "metadata": new_metadata(metadata),
     })
-    return Resp(201, present_route(req, route))
 
 
 _LIST_FILTERS = (("hosts", "host"), ("paths", "path"), ("domain_guids", "domain_guid"), ("space_guids", "space_guid"))
@@ -286,7 +299,7 @@ def _matches(dest: Resource, want: Resource) -> bool:
         want["app_guid"], want["type"], want["port"], want["protocol"])
 
 
-def _new_destination(want: Resource) -> Resource:
+def new_destination(want: Resource) -> Resource:
     stamp = now_iso()
     return {"guid": new_guid(), "app": {"guid": want["app_guid"], "process": {"type": want["type"]}}, "weight": None,
             "port": want["port"], "protocol": want["protocol"], "created_at": stamp, "updated_at": stamp}
@@ -308,7 +321,7 @@ def add_destinations(req: Req) -> Resource:
     route = get_route(req, req.params["guid"], write=True)
     for want in _parse_destinations(req, route):
         if not any(_matches(d, want) for d in route["destinations"]):
-            route["destinations"] = [*route["destinations"], _new_destination(want)]
+            route["destinations"] = [*route["destinations"], new_destination(want)]
     req.sim.store.touch(route)
     req.sim.router.refresh()
     return _destinations_body(req, route)
@@ -321,7 +334,7 @@ def replace_destinations(req: Req) -> Resource:
     for want in _parse_destinations(req, route):
         kept = [d for d in route["destinations"] if _matches(d, want)]
         if not any(_matches(d, want) for d in new):
-            new.append(kept[0] if kept else _new_destination(want))
+            new.append(kept[0] if kept else new_destination(want))
     route["destinations"] = new
     req.sim.store.touch(route)
     req.sim.router.refresh()

@@ -34,8 +34,8 @@ def present_binding(req: Req, b: Resource) -> Resource:
             "links": links}
 
 
-def _generated_credentials(req: Req, si: Resource) -> Resource:
-    store = req.sim.store
+def _generated_credentials(sim: Any, si: Resource) -> Resource:
+    store = sim.store
     plan = store.tables["service_plans"][si["plan_guid"]]
     label = store.tables["service_offerings"][plan["offering_guid"]]["name"]
     user, password = f"u{secrets.token_hex(4)}", secrets.token_hex(12)
@@ -104,7 +104,8 @@ def create_binding(req: Req) -> Resp:
     binding = store.add("service_credential_bindings", {
         "type": kind, "name": name, "app_guid": app["guid"] if app else None, "si_guid": si["guid"],
         "parameters": params or {}, "metadata": new_metadata(metadata),
-        "credentials": dict(si["credentials"]) if si["type"] == "user-provided" else _generated_credentials(req, si),
+        "credentials": (dict(si["credentials"]) if si["type"] == "user-provided"
+                        else _generated_credentials(req.sim, si)),
         "last_operation": operation("create", "succeeded", ""),
     })
     if si["type"] == "user-provided":
@@ -124,6 +125,30 @@ def create_binding(req: Req) -> Resp:
     job = jobs.start(sim, "service_bindings.create", ("service_credential_binding", guid), sim.config.broker_s,
                      work, state="POLLING")
     return job_accepted(req, job)
+
+
+def bind_from_manifest(sim: Any, si: Resource, app: Resource, name: str | None, params: Resource) -> None:
+    """A manifest's `services` entry: CC binds synchronously (create succeeded) or fails with its text."""
+    store = sim.store
+    current = next((b for b in store.where("service_credential_bindings", app_guid=app["guid"], si_guid=si["guid"])),
+                   None)
+    if current is not None and current["last_operation"]["state"] == "succeeded":
+        return
+    if current is not None:
+        kind = current["last_operation"]["type"]
+        raise unprocessable(f"For service '{si['name']}': A binding is being {kind}d. Retry this operation later.")
+    if in_progress(si):
+        raise unprocessable(f"For service '{si['name']}': An operation for service instance {si['name']} is in "
+                            "progress.")
+    if si["type"] == "managed":
+        offering = store.tables["service_offerings"][store.tables["service_plans"][si["plan_guid"]]["offering_guid"]]
+        if not offering["bindable"]:
+            raise unprocessable(f"For service '{si['name']}': Service plan does not allow bindings.")
+    store.add("service_credential_bindings", {
+        "type": "app", "name": name, "app_guid": app["guid"], "si_guid": si["guid"], "parameters": params,
+        "metadata": new_metadata(None), "last_operation": operation("create", "succeeded", ""),
+        "credentials": dict(si["credentials"]) if si["type"] == "user-provided" else _generated_credentials(sim, si),
+    })
 
 
 @endpoint("GET", "/v3/service_credential_bindings")

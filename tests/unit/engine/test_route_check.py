@@ -11,15 +11,16 @@ from dataclasses import replace
 
 import pytest
 
+from bgdeploy.engine import route_check
 from bgdeploy.engine.options import DeployOptions
-from bgdeploy.engine.plan import DeploymentPlan
+from bgdeploy.engine.plan import DeploymentPlan, ProbeTarget, RouteCheck
 from bgdeploy.engine.step import DONE, Wait
 from bgdeploy.engine.steps.confirm_routes import AFTER_MAP, AFTER_UNMAP, ConfirmRoutes
 from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 from bgdeploy.errors import StepTimeoutError
 from bgdeploy.routers.addresses import AddressMap
-from bgdeploy.routers.probe import NOT_REGISTERED, SERVED, Prober
+from bgdeploy.routers.probe import NOT_REGISTERED, SERVED, Answer, Prober
 
 from .world import World, deploy
 
@@ -186,3 +187,34 @@ def test_confirmations_must_be_consecutive_and_spread(world: World) -> None:
     assert not target.confirmed  # three in a row, but only 0.2 s apart
     route_check._count(target, SERVED, 0.9, rules)
     assert target.confirmed
+
+
+class _Answers:
+    """A prober whose answers the test sets: SERVED once `learnt` is true, NOT_REGISTERED before."""
+
+    def __init__(self) -> None:
+        self.learnt = False
+
+    def probe(self, host: str, path: str, instance: str) -> Answer:
+        return Answer(SERVED if self.learnt else NOT_REGISTERED)
+
+
+def test_rounds_back_off_while_nothing_is_learnt_and_confirm_at_the_short_pace(world: World) -> None:
+    ctx = deploy(world, "1.0.0")
+    rules = route_check.policy(ctx)
+    check = RouteCheck(mode=route_check.PROBE, started_at=world.clock.now(), until=world.clock.now() + 300,
+                       targets=[ProbeTarget("web-space.apps.sim.test", "", "g:0", "web-green", present=True)])
+    answers = _Answers()
+    world.clock.t += 10.0  # ten seconds of routers that know nothing yet: rounds half a second apart
+    again = route_check.advance(ctx, check, answers, after_switch=False)  # type: ignore[arg-type]
+    assert again == pytest.approx(world.clock.now() + route_check.MAX_ROUND_S)
+    answers.learnt = True
+    times = []
+    while again is not None:
+        world.clock.t = again
+        times.append(again)
+        again = route_check.advance(ctx, check, answers, after_switch=False)  # type: ignore[arg-type]
+    # once seen learnt, the confirmations follow each other at spread / (probes - 1), not half a second
+    assert len(times) == rules.probes
+    assert times[-1] - times[0] == pytest.approx(rules.spread_s)
+    assert check.done and check.targets[0].confirmed

@@ -3,8 +3,8 @@ here on the new version is the live one (phase UNDEPLOY).
 
 Which old instances left which route is recorded before the change (plan.unmapped), so the next step
 can ask the routers whether they still send traffic to them, even after a crash right after the change.
-Lookups are one request each (all old apps' routes; their instance counts; all temporary routes), then
-the changes go out as one burst.
+Lookups are one request each (all old apps' routes and their instance counts, side by side; all
+temporary routes), then the changes go out as one burst.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bgdeploy.cc.models import Route as CcRoute
 from bgdeploy.engine import observe
 from bgdeploy.engine.actions import jobs
 from bgdeploy.engine.actions.routes import domain_guid, unmap
-from bgdeploy.engine.concurrency import map_all
+from bgdeploy.engine.concurrency import both, map_all
 from bgdeploy.engine.plan import DeployedApp, Pending, Unmapped
 from bgdeploy.engine.polling import next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
@@ -40,10 +40,12 @@ class UnmapOldApps(Step):
                 return Wait(next_poll(ctx.now(), work.polls))
             return DONE
         old = observe.old_apps(ctx)
-        routes = cc_routes.for_apps(ctx.cc, [a.guid for a in old])
+        guids = [a.guid for a in old]
+        routes, instances = both(lambda: cc_routes.for_apps(ctx.cc, guids),
+                                 lambda: cc_processes.web_instances(ctx.cc, guids))
         todo = [(app, route) for app in old for route in routes if route.destinations_of(app.guid)]
         if todo:
-            self._record(ctx, todo)
+            self._record(ctx, todo, instances)
         for app in old:
             if any(a is app for a, _ in todo):
                 ctx.log.info(msg.DELETING_ROUTES.format(app=app.name), app=app.name)
@@ -54,9 +56,8 @@ class UnmapOldApps(Step):
         return Wait(next_poll(ctx.now(), 0)) if work.jobs else DONE
 
     @staticmethod
-    def _record(ctx: StepContext, todo: list[tuple[DeployedApp, CcRoute]]) -> None:
+    def _record(ctx: StepContext, todo: list[tuple[DeployedApp, CcRoute]], instances: dict[str, int]) -> None:
         """Persist which old instances leave which route, before they do."""
-        instances = cc_processes.web_instances(ctx.cc, sorted({a.guid for a, _ in todo}))
         known = {(u.host, u.path, u.app_guid) for u in ctx.plan.unmapped}
         for app, route in todo:
             host = route.url.split("/", 1)[0]
