@@ -15,6 +15,7 @@ about 10 % less engine CPU. The rates differed less than the noise of a shared 2
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -91,23 +92,32 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def _peak(a: float, b: float) -> float:
+    """max() that ignores NaN (a process not found, or gone)."""
+    return b if a != a else a if b != b else max(a, b)
+
+
 class Watch:
-    """Finds the plugin process the cf CLI starts for the command (its child), and samples the engine's
-    resident set every few milliseconds: the engine's own peak (VmHWM) would also count the operation's
-    work that starts right after the window measured here (reading the module to push it)."""
+    """Finds the plugin process the cf CLI starts for the command (its child), and samples the resident set
+    of it and of the engine every few milliseconds: the engine's own peak (VmHWM) would also count the
+    operation's work that starts right after the window measured here (reading the module to push it)."""
 
     def __init__(self, cf_pid: int, engine_pid: int) -> None:
         self.cf_pid, self.engine_pid, self.pid = cf_pid, engine_pid, 0
-        self.engine_peak_mib = _status(engine_pid, "VmRSS")
+        self.engine_peak_mib = self.shim_peak_mib = float("nan")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.engine_peak_mib = max(self.engine_peak_mib, _status(self.engine_pid, "VmRSS"))
+            self.engine_peak_mib = _peak(self.engine_peak_mib, _status(self.engine_pid, "VmRSS"))
+            if self.pid and not Path(f"/proc/{self.pid}").exists():
+                self.pid = 0  # a short-lived process of the cf CLI, not the plugin's command
             if not self.pid:
                 self._find_shim()
+            if self.pid:
+                self.shim_peak_mib = _peak(self.shim_peak_mib, _status(self.pid, "VmHWM"))
             self._stop.wait(0.005)
 
     def _find_shim(self) -> None:
@@ -121,6 +131,8 @@ class Watch:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+        if self.pid:
+            self.shim_peak_mib = _peak(self.shim_peak_mib, rss_peak_mib(self.pid))
 
 
 def new_cf(build: Build, sim: SimHandle, home: Path) -> Cf:
@@ -151,8 +163,7 @@ def measure_upload(build: Build, sim: SimHandle, home: Path, archive: Path) -> U
                 break
         watch.stop()
         nan = float("nan")
-        run = UploadRun(archive.stat().st_size, operation, uploaded,
-                        rss_peak_mib(watch.pid) if watch.pid else nan, watch.engine_peak_mib,
+        run = UploadRun(archive.stat().st_size, operation, uploaded, watch.shim_peak_mib, watch.engine_peak_mib,
                         cpu_s(watch.pid) if watch.pid else nan, cpu_s(engine_pid) - engine_cpu)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the operation runs on in the engine, stopped below
         _, err = proc.communicate(timeout=60)
@@ -167,9 +178,12 @@ def summary(runs: list[UploadRun]) -> dict[str, float]:
     def med(key: str) -> float:
         return statistics.median(getattr(r, key) for r in runs)
 
+    def peak(key: str) -> float:
+        return functools.reduce(_peak, (getattr(r, key) for r in runs))
+
     return {"rate_mib_s": statistics.median(r.rate_mib_s for r in runs), "seconds": med("seconds"),
-            "upload_s": med("upload_s"), "shim_rss_peak_mib": max(r.shim_rss_mib for r in runs),
-            "engine_rss_peak_mib": max(r.engine_rss_mib for r in runs), "shim_cpu_s": med("shim_cpu_s"),
+            "upload_s": med("upload_s"), "shim_rss_peak_mib": peak("shim_rss_mib"),
+            "engine_rss_peak_mib": peak("engine_rss_mib"), "shim_cpu_s": med("shim_cpu_s"),
             "engine_cpu_s": med("engine_cpu_s")}
 
 
