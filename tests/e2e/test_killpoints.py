@@ -89,7 +89,11 @@ def sweep_points(total: int, phase: int) -> list[tuple[int, str]]:
 @pytest.mark.timeout(1500)
 def test_killpoint_sweep_recovers_to_the_fault_free_state(sim: Any, tmp_path: Any) -> None:
     sim.config(**FAST)
-    t_deploy, t_resume, want_paused, want_final = reference(sim, client(sim, tmp_path / "ref"))
+    ref = client(sim, tmp_path / "ref")
+    try:
+        t_deploy, t_resume, want_paused, want_final = reference(sim, ref)
+    finally:
+        ref.stop_engine()  # else it lingers until its idle exit
     assert t_deploy > 5 and t_resume > 3
     results: list[tuple[str, int, str, str]] = []
     for phase, total in (("deploy", t_deploy), ("resume", t_resume)):

@@ -19,7 +19,7 @@ def test_an_event_between_read_and_wait_wakes_the_watcher_at_once(tmp_path: Path
         bus.emit("op", "Staging application ...")  # after the watcher's read, before its wait
         started = time.monotonic()
         bus.wait("op", 5.0, seen=seen)
-        assert time.monotonic() - started < 0.1
+        assert time.monotonic() - started < 1.0  # not the 5 s timeout
 
         seen = bus.generation("op")
         threading.Timer(0.05, lambda: bus.emit("op", "Application staged")).start()

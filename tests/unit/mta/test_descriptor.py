@@ -116,7 +116,7 @@ def test_extension_requires_extends() -> None:
     assert info.value.path == "extends" and info.value.file == "a.mtaext"
 
 
-def test_ten_module_descriptor_parses_in_milliseconds() -> None:
+def test_ten_module_descriptor_parses_every_module_with_its_requires() -> None:
     modules = "".join(
         f"  - name: m{i}\n    type: nodejs\n    parameters: {{memory: 256M}}\n    properties: {{A: {i}}}\n"
         "    requires: [{name: db}]\n"
@@ -124,7 +124,6 @@ def test_ten_module_descriptor_parses_in_milliseconds() -> None:
     )
     text = '_schema-version: "3.3"\nID: demo\nversion: 1.0.0\nmodules:\n' + modules
     text += "resources:\n  - name: db\n    type: org.cloudfoundry.user-provided-service\n"
-    started = time.perf_counter()
-    for _ in range(10):
-        load_descriptor(text, "mtad.yaml")
-    assert (time.perf_counter() - started) / 10 < 0.05
+    descriptor = load_descriptor(text, "mtad.yaml")  # its speed is make bench's business, not a test's
+    assert [m.name for m in descriptor.modules] == [f"m{i}" for i in range(10)]
+    assert all([r.name for r in m.requires] == ["db"] for m in descriptor.modules)
