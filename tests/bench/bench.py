@@ -15,7 +15,7 @@ Figures (medians of the repetitions):
   P8  CC requests per module, v2 to the pause; target <= 15
   failed requests during the resume (non-200, plus requests the router first sent to a stopped blue
   instance and retried), at D and, once, at D = 30 s
-JSON: .work/bench.json; picture of one resume: docs/bench/switch.svg.
+JSON: .work/bench.json (--p5-only: .work/bench-p5.json); picture of one resume: docs/bench/switch.svg.
 
     PYTHONPATH=tests .venv/bin/python tests/bench/bench.py [--reps 3] [--baseline REF | --no-baseline]
                                                            [--p5-only | --no-p5] [--p5-mib 800]
@@ -92,9 +92,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         report_cycles(results, args)
     if "P5" in results:
         print("\n" + "\n".join(upload.report(results["P5"])))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
-    print(f"\nwritten: {OUT.relative_to(ROOT)}" + ("" if args.p5_only else f", {SVG.relative_to(ROOT)}"))
+    out = OUT.with_name("bench-p5.json") if args.p5_only else OUT  # a P5 run alone keeps the full figures
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, sort_keys=True, default=str))
+    print(f"\nwritten: {out.relative_to(ROOT)}" + ("" if args.p5_only else f", {SVG.relative_to(ROOT)}"))
 
 
 def report_cycles(results: dict[str, Any], args: argparse.Namespace) -> None:
