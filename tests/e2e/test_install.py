@@ -109,5 +109,5 @@ def test_without_any_engine_a_one_line_hint_at_once(sim, repo: Repo, tmp_path: P
     hint = HINT.format(venv=cf.state_dir / "venv")
     assert res.code == 1, res.text
     assert res.out.endswith(f"\nFAILED\n{hint}\n") and res.err == "", res.text
-    assert elapsed < 5.0, f"took {elapsed:.2f} s"  # not the engine start-up timeout
+    assert elapsed < 1.0, f"took {elapsed:.2f} s"  # the issue asks for the hint within a second
     assert not (cf.state_dir / "venv").exists() and not cf.engine_pids()
