@@ -23,27 +23,33 @@ def instances_named(cc: CloudController, space_guid: str, names: list[str]) -> d
     return {(si := ServiceInstance.of(r)).name: si for r in found}
 
 
+# CC's `fields` projections: an instance comes with the names of its plan, offering and broker
+_WITH_PLAN = {"fields[service_plan]": "guid,name,relationships.service_offering",
+              "fields[service_plan.service_offering]": "guid,name,relationships.service_broker",
+              "fields[service_plan.service_offering.service_broker]": "guid,name"}
+
+
 def instances_with_plans(cc: CloudController, space_guid: str, names: list[str]) -> dict[str, ServiceInstance]:
-    """Several instances by name in one request, each with the names of its plan, offering and broker (CC's
-    `fields` projections)."""
+    """Several instances by name in one request, each with the names of its plan, offering and broker."""
     if not names:
         return {}
     page = cc.get("/v3/service_instances", names=sorted(set(names)), space_guids=[space_guid], per_page=5000,
-                  **{"fields[service_plan]": "guid,name,relationships.service_offering",
-                     "fields[service_plan.service_offering]": "guid,name,relationships.service_broker",
-                     "fields[service_plan.service_offering.service_broker]": "guid,name"})
-    included = page.get("included") or {}
+                  **_WITH_PLAN)
+    return {si.name: si for si in _with_plan_names(page.get("resources", []), page.get("included") or {})}
+
+
+def _with_plan_names(resources: list[dict[str, Any]], included: dict[str, Any]) -> list[ServiceInstance]:
     plans = {p.get("guid"): p for p in included.get("service_plans", [])}
     offerings = {o.get("guid"): o for o in included.get("service_offerings", [])}
     brokers = {b.get("guid"): b for b in included.get("service_brokers", [])}
-    found = {}
-    for res in page.get("resources", []):
+    found = []
+    for res in resources:
         si = ServiceInstance.of(res)
         plan = plans.get(si.plan_guid) or {}
         offering = offerings.get(_related(plan, "service_offering")) or {}
         broker = brokers.get(_related(offering, "service_broker")) or {}
-        found[si.name] = dataclasses.replace(si, plan_name=plan.get("name", ""), offering_name=offering.get("name", ""),
-                                             broker_name=broker.get("name", ""))
+        found.append(dataclasses.replace(si, plan_name=plan.get("name", ""), offering_name=offering.get("name", ""),
+                                         broker_name=broker.get("name", "")))
     return found
 
 
@@ -52,8 +58,12 @@ def _related(res: dict[str, Any], name: str) -> str:
 
 
 def get_instance(cc: CloudController, guid: str) -> ServiceInstance | None:
-    found = cc.get_or_none(f"/v3/service_instances/{guid}")
-    return ServiceInstance.of(found) if found else None
+    """One instance, with the names of its plan, offering and broker (no three lookups after it)."""
+    found = cc.get_or_none(f"/v3/service_instances/{guid}", **_WITH_PLAN)
+    if not found:
+        return None
+    included = found.pop("included", None) or {}
+    return _with_plan_names([found], included)[0]
 
 
 def list_by_labels(cc: CloudController, space_guid: str, label_selector: str) -> list[ServiceInstance]:

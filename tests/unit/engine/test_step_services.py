@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bgdeploy.cc import services as cc_services
 from bgdeploy.engine.plan import COLORS, DeploymentPlan
 from bgdeploy.engine.step import DONE
 from bgdeploy.engine.steps.services import CreateOrUpdateServices
@@ -64,3 +65,13 @@ def test_service_instances_are_looked_up_in_one_request_with_their_plans(world: 
     lookups = [r for r in reads if r["path"] == "/v3/service_instances"]
     assert len(lookups) == 1 and "fields%5Bservice_plan%5D" in lookups[0]["query"], lookups
     assert not [r for r in reads if r["path"].startswith(("/v3/service_plans/", "/v3/service_offerings/"))], reads
+
+
+def test_a_second_look_at_one_instance_brings_its_plan_offering_and_broker_names(world: World) -> None:
+    world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan()))
+    [db] = [s for s in world.sim.state()["service_instances"] if s["name"] == "db"]
+    before = len(world.sim.requests())
+    found = cc_services.get_instance(world.cc(), db["guid"])
+    assert found is not None and (found.plan_name, found.offering_name) == ("small", "postgresql")
+    assert found.broker_name
+    assert len(world.sim.requests()) - before == 1  # not three more lookups for the names

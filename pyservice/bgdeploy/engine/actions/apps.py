@@ -174,9 +174,6 @@ def mark_restart(ctx: StepContext, work: AppWork) -> None:
 def ensure_process(ctx: StepContext, work: AppWork, spec: AppSpec, app_guid: str) -> int:
     """Scale and configure the web process; returns its instance count. A fresh app's process is set
     without reading it first (nothing runs yet, so nothing restarts)."""
-    if work.fresh:
-        return _configure_fresh(ctx, spec, app_guid)
-    proc = cc_processes.web(ctx.cc, app_guid)
     if work.fresh:  # created by this operation: configured without reading it first
         return _configure_fresh(ctx, spec, app_guid)
     proc = cc_processes.web(ctx.cc, app_guid)

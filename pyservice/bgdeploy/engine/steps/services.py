@@ -43,6 +43,8 @@ class CreateOrUpdateServices(Step):
         names = [s.name for s in model.services if (w := _work(ctx, s.resource)).stage == ENSURE and not w.job]
         found = cc_services.instances_with_plans(ctx.cc, ctx.op.space_guid, names) if names else {}
         seen: Seen = {name: found.get(name) for name in names}
+        with ctx.lock:  # the bindings need no lookup of their own (a recreated one gets its new guid when done)
+            ctx.plan.service_guids.update({name: si.guid for name, si in found.items()})
         for batch in model.service_batches:
             specs = [by_resource[r] for r in batch if r in by_resource]
             own = [s for s in specs if s.kind not in EXISTING_KINDS]
