@@ -178,6 +178,23 @@ func checkAction(c *cmdline, allowed ...string) error {
 	return usagef("Invalid action %s", action.raw)
 }
 
+// mtaIDOrAction checks the arguments of a command on a deployed MTA (undeploy, rollback-mta): an MTA_ID,
+// or -i ID -a abort|retry|monitor on an operation it started.
+func mtaIDOrAction(c *cmdline) error {
+	if err := checkAction(c, "abort", "retry", "monitor"); err != nil {
+		return err
+	}
+	switch {
+	case len(c.positional) > 1 || (len(c.positional) == 1 && c.actionGiven()):
+		return usagef("Wrong arguments")
+	case len(c.positional) == 0 && !c.actionGiven():
+		return usagef(`Missing positional argument "MTA_ID"`)
+	case len(c.positional) == 1:
+		c.mtaID = c.positional[0]
+	}
+	return nil
+}
+
 // actionGiven: the command acts on an existing operation (-i ID -a ACTION).
 func (c *cmdline) actionGiven() bool { return c.flag("i").given() }
 

@@ -20,20 +20,7 @@ var rollbackCommand = command{
 			"[--do-not-fail-on-missing-permissions] [--process-user-provided-services] [-u] [--json] [--yes]"},
 		{caption: "Perform action on an active rollback operation", line: "-i -a [-u] [--json]"},
 	},
-	checkTyped: func(c *cmdline) error {
-		if err := checkAction(c, "abort", "retry", "monitor"); err != nil {
-			return err
-		}
-		switch {
-		case len(c.positional) > 1 || (len(c.positional) == 1 && c.actionGiven()):
-			return usagef("Wrong arguments")
-		case len(c.positional) == 0 && !c.actionGiven():
-			return usagef(`Missing positional argument "MTA_ID"`)
-		case len(c.positional) == 1:
-			c.mtaID = c.positional[0]
-		}
-		return nil
-	},
+	checkTyped:  mtaIDOrAction,
 	checkValues: func(c *cmdline) error { return checkNamespace(c.options.Namespace) },
 	prepare:     prepareRollback,
 	run:         runRollback,

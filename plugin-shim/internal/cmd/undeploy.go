@@ -16,20 +16,7 @@ var undeployCommand = command{
 		{line: "MTA_ID [-u] [-f] [--retries] [--namespace] [--delete-services] [--delete-service-keys] [--delete-service-brokers] [--no-restart-subscribed-apps] [--do-not-fail-on-missing-permissions] [--abort-on-error] [--json] [--yes]"},
 		{caption: "Perform action on an active undeploy operation", line: "-i -a [-u] [--json]"},
 	},
-	checkTyped: func(c *cmdline) error {
-		if err := checkAction(c, "abort", "retry", "monitor"); err != nil {
-			return err
-		}
-		switch {
-		case len(c.positional) > 1 || (len(c.positional) == 1 && c.actionGiven()):
-			return usagef("Wrong arguments")
-		case len(c.positional) == 0 && !c.actionGiven():
-			return usagef(`Missing positional argument "MTA_ID"`)
-		case len(c.positional) == 1:
-			c.mtaID = c.positional[0]
-		}
-		return nil
-	},
+	checkTyped:  mtaIDOrAction,
 	checkValues: func(c *cmdline) error { return checkNamespace(c.options.Namespace) },
 	prepare:     prepareUndeploy,
 	run:         runUndeploy,

@@ -9,6 +9,7 @@ from bgdeploy.engine import backup
 from bgdeploy.engine.plan import DeployedApp
 from bgdeploy.engine.step import StepContext
 from bgdeploy.mta import metadata
+from bgdeploy.mta.model import AppSpec
 
 
 def mta_apps(ctx: StepContext) -> list[App]:
@@ -44,3 +45,13 @@ def old_apps(ctx: StepContext) -> list[DeployedApp]:
 def pauses_for_testing(ctx: StepContext) -> bool:
     """Whether the deploy stops before the switch, for the user to test the new version on its temporary routes."""
     return ctx.plan.live_version and not (ctx.options.no_confirm or ctx.options.skip_idle_start)
+
+
+def new_app(ctx: StepContext, spec: AppSpec) -> tuple[str, str] | None:
+    """(guid, name) of the module's new app: as deploy-apps recorded it, else looked up."""
+    name = ctx.plan.new_app_name(spec)
+    work = ctx.plan.apps.get(spec.module)
+    if work is not None and work.guid and work.name == name:
+        return work.guid, name
+    app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
+    return (app.guid, name) if app is not None else None

@@ -81,3 +81,9 @@ def route_changes(mapped: list[str], wanted: list[Route], *, unmap_others: bool)
 def unmap(ctx: StepContext, route: CcRoute, app_guid: str) -> None:
     for dest in route.destinations_of(app_guid):
         cc_routes.remove_destination(ctx.cc, route.guid, dest.guid)
+
+
+def join(ctx: StepContext, route_guid: str, url: str, app_guid: str, app_name: str) -> None:
+    """The app becomes a destination of the route (the switch's own write, said as the official service says it)."""
+    ctx.log.info(msg.MAPPING_ROUTE.format(route=url, app=app_name), app=app_name, route=url)
+    cc_routes.add_destination(ctx.cc, route_guid, app_guid)

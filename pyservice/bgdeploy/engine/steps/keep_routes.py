@@ -5,10 +5,10 @@ instances too."""
 
 from __future__ import annotations
 
-from bgdeploy import messages as msg
-from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc import routes as cc_routes
+from bgdeploy.engine import observe
 from bgdeploy.engine.actions.kept import live_routes
+from bgdeploy.engine.actions.routes import join
 from bgdeploy.engine.concurrency import map_all
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult
 
@@ -26,18 +26,12 @@ class MapKeptRoutes(Step):
             kept = live_routes(ctx, spec)
             if not kept:
                 continue
-            name = ctx.plan.new_app_name(spec)
-            app = cc_apps.find(ctx.cc, ctx.op.space_guid, name)
-            if app is None:
+            found = observe.new_app(ctx, spec)
+            if found is None:
                 continue
-            mapped = {r.url for r in cc_routes.for_app(ctx.cc, app.guid)}
+            app_guid, name = found
+            mapped = {r.url for r in cc_routes.for_app(ctx.cc, app_guid)}
             temporary = {r.url for r in spec.idle_routes} - {r.url for r in spec.routes}
-            todo.extend((r.guid, r.url, app.guid, name) for r in kept if r.url not in mapped | temporary)
-
-        def add(item: tuple[str, str, str, str]) -> None:
-            route_guid, url, app_guid, name = item
-            ctx.log.info(msg.MAPPING_ROUTE.format(route=url, app=name), app=name, route=url)
-            cc_routes.add_destination(ctx.cc, route_guid, app_guid)
-
-        map_all(add, todo, ctx.settings.max_parallel_apps)
+            todo.extend((r.guid, r.url, app_guid, name) for r in kept if r.url not in mapped | temporary)
+        map_all(lambda item: join(ctx, *item), todo, ctx.settings.max_parallel_apps)
         return DONE
