@@ -7,6 +7,7 @@ package engine
 import (
 	"context"
 	"io"
+	"os"
 
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 )
@@ -19,6 +20,10 @@ type Client interface {
 	// Upload streams the file that open returns; open is called again if the upload has to be
 	// retried. progress, if not nil, is told about every chunk sent.
 	Upload(ctx context.Context, header *pb.UploadHeader, open func() (io.ReadCloser, error), progress func(sent int64, restart bool)) (*pb.FileRef, error)
+	// FindLocalFile and UploadLocalFile hand the open file to a local engine, which finds or reads it
+	// itself (localfile.go); ErrNoHandOver when the engine takes files only as a stream.
+	FindLocalFile(ctx context.Context, req *pb.FindFileRequest, f *os.File) (*pb.FileRef, error)
+	UploadLocalFile(ctx context.Context, header *pb.UploadHeader, f *os.File, progress func(sent int64, restart bool)) (*pb.FileRef, error)
 	StartOperation(ctx context.Context, req *pb.StartOperationRequest) (*pb.Operation, error)
 	// PlanDeployment says what the deploy in req would do (--dry-run); it changes nothing.
 	PlanDeployment(ctx context.Context, req *pb.StartOperationRequest) (*pb.DryRunPlan, error)

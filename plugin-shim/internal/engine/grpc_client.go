@@ -32,6 +32,8 @@ type grpcClient struct {
 	api    pb.DeployerClient
 	ctl    pb.EngineControlClient
 	tokens TokenSource
+	// revision: what the engine serves (GetInfo), for features newer than requiredRevision.
+	revision pb.Revision
 }
 
 // New connects to the engine at ep (starting a local one if none answers), checks that it

@@ -13,10 +13,11 @@ const maxSocketPath = 100
 
 // SocketPath is the local engine's socket: engine.sock in the state directory, or, when that path is too
 // long for a Unix socket (a deep CF_HOME), a short one in a per-user directory named after the state
-// directory, so each state directory still has its own engine.
+// directory, so each state directory still has its own engine. The length checked is that of the longer
+// files socket beside it (FilesSocketPath), so both live in the same place.
 func (e Endpoint) SocketPath() string {
 	p := filepath.Join(e.StateDir, "engine.sock")
-	if len(p) <= maxSocketPath {
+	if len(p)+len(".files") <= maxSocketPath {
 		return p
 	}
 	sum := sha256.Sum256([]byte(e.StateDir))

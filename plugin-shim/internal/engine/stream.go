@@ -18,9 +18,16 @@ const uploadChunk = 1 << 20
 // Upload streams the file; content is addressed by its digest, so a retry after a dropped
 // connection is safe.
 func (c *grpcClient) Upload(ctx context.Context, header *pb.UploadHeader, open func() (io.ReadCloser, error), progress func(int64, bool)) (*pb.FileRef, error) {
+	return c.retrying(ctx, func(restart bool) (*pb.FileRef, error) {
+		return c.uploadOnce(ctx, header, open, progress, restart)
+	})
+}
+
+// retrying runs an upload again after a dropped connection (restart is true from the second attempt).
+func (c *grpcClient) retrying(ctx context.Context, once func(restart bool) (*pb.FileRef, error)) (*pb.FileRef, error) {
 	pause := retryBackoff
 	for attempt := 0; ; attempt++ {
-		ref, err := c.uploadOnce(ctx, header, open, progress, attempt > 0)
+		ref, err := once(attempt > 0)
 		if err == nil {
 			return ref, nil
 		}

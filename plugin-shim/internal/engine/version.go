@@ -60,6 +60,7 @@ func (c *grpcClient) checkVersion(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.revision = info.GetRevision()
 	if info.GetRevision() >= requiredRevision {
 		return nil
 	}
@@ -68,7 +69,7 @@ func (c *grpcClient) checkVersion(ctx context.Context) error {
 			if info, err = c.info(ctx); err != nil {
 				return err
 			}
-			if info.GetRevision() >= requiredRevision {
+			if c.revision = info.GetRevision(); c.revision >= requiredRevision {
 				return nil
 			}
 		}

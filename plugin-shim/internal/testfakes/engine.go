@@ -5,6 +5,8 @@ package testfakes
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"google.golang.org/grpc/codes"
@@ -31,6 +33,11 @@ type Engine struct {
 	Uploads      []*pb.UploadHeader
 	UploadedData map[string][]byte
 	UploadErr    error
+	// HandsOver: a local engine that takes files by descriptor; LocalFiles answers FindLocalFile by the
+	// file's base name, and LocalUploads counts the files it read itself.
+	HandsOver    bool
+	LocalFiles   map[string]*pb.FileRef
+	LocalUploads int
 
 	StartOp   *pb.Operation
 	StartErrs []error // consumed one per StartOperation call
@@ -94,6 +101,34 @@ func (e *Engine) Upload(_ context.Context, h *pb.UploadHeader, open func() (io.R
 	}
 	e.UploadedData[h.GetFileName()] = data
 	return &pb.FileRef{Id: "file-" + h.GetFileName(), FileName: h.GetFileName(), Size: h.GetSize(), Sha256: h.GetSha256()}, nil
+}
+
+func (e *Engine) FindLocalFile(_ context.Context, _ *pb.FindFileRequest, f *os.File) (*pb.FileRef, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.HandsOver {
+		return nil, engine.ErrNoHandOver
+	}
+	if ref, ok := e.LocalFiles[filepath.Base(f.Name())]; ok {
+		return ref, nil
+	}
+	return nil, notFound("no such file")
+}
+
+func (e *Engine) UploadLocalFile(ctx context.Context, h *pb.UploadHeader, f *os.File, progress func(int64, bool)) (*pb.FileRef, error) {
+	e.mu.Lock()
+	handsOver := e.HandsOver
+	if handsOver {
+		e.LocalUploads++
+	}
+	e.mu.Unlock()
+	if !handsOver {
+		return nil, engine.ErrNoHandOver
+	}
+	// read from the start, without moving the descriptor's offset (as the engine reads a descriptor of its own)
+	return e.Upload(ctx, h, func() (io.ReadCloser, error) {
+		return io.NopCloser(io.NewSectionReader(f, 0, h.GetSize())), nil
+	}, progress)
 }
 
 func (e *Engine) StartOperation(_ context.Context, req *pb.StartOperationRequest) (*pb.Operation, error) {

@@ -35,20 +35,23 @@ class FileStore:
             return None
         return rec
 
-    def save(self, chunks: Iterable[Chunk], *, file_name: str, kind: str, size: int, sha256: str,
+    def save(self, chunks: Iterable[Chunk], *, file_name: str, kind: str, size: int, sha256: str | None,
              space_guid: str) -> tuple[FileRecord, bool]:
-        existing = self.find(sha256, kind, space_guid)
+        """Stores the chunks; sha256, when given, is checked at the end, and computed when not."""
+        expected = sha256.lower() if sha256 else None
         limit = MAX_EXTENSION_BYTES if kind == "EXTENSION_DESCRIPTOR" else MAX_ARCHIVE_BYTES
         if size > limit:
             raise ContentError(f"file is larger than {limit} bytes", file=file_name)
         file_id = secrets.token_hex(8)
-        rec = FileRecord(file_id, sha256.lower(), kind, size, os.path.basename(file_name), space_guid, time.time(), "")
+        rec = FileRecord(file_id, expected or "", kind, size, os.path.basename(file_name), space_guid, time.time(), "")
+        checked = self._checked(chunks, rec, expected)
         if self.in_database:
-            return self._save_in_database(chunks, rec, existing)
-        return self._save_in_directory(chunks, rec, existing)
+            return self._save_in_database(checked, rec)
+        return self._save_in_directory(checked, rec)
 
-    def _checked(self, chunks: Iterable[Chunk], rec: FileRecord) -> Iterator[Chunk]:
-        """The chunks as they come, failing on more than announced and, at the end, on a wrong digest."""
+    def _checked(self, chunks: Iterable[Chunk], rec: FileRecord, expected: str | None) -> Iterator[Chunk]:
+        """The chunks as they come, failing on more than announced and, at the end, on a wrong digest;
+        rec.sha256 is the digest of what came."""
         digest = hashlib.sha256()
         received = 0
         for chunk in chunks:
@@ -57,20 +60,21 @@ class FileStore:
                 raise ContentError(f"upload is larger than the announced {rec.size} bytes", file=rec.file_name)
             digest.update(chunk)
             yield chunk
-        if received != rec.size or digest.hexdigest() != rec.sha256:
+        if received != rec.size or (expected is not None and digest.hexdigest() != expected):
             raise ContentError(f"upload is incomplete or corrupt ({received} of {rec.size} bytes, digest mismatch)",
                                file=rec.file_name)
+        rec.sha256 = digest.hexdigest()
 
-    def _save_in_directory(self, chunks: Iterable[Chunk], rec: FileRecord,
-                           existing: FileRecord | None) -> tuple[FileRecord, bool]:
+    def _save_in_directory(self, chunks: Iterable[Chunk], rec: FileRecord) -> tuple[FileRecord, bool]:
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".upload-")
         try:
             try:
                 with BackgroundWriter(fd, direct=rec.size >= DIRECT_MIN_BYTES) as out:
-                    for chunk in self._checked(chunks, rec):
+                    for chunk in chunks:
                         out.write(chunk)
             finally:
                 os.close(fd)
+            existing = self.find(rec.sha256, rec.kind, rec.space_guid)
             if existing is not None:
                 return existing, True
             path = self.dir / rec.id
@@ -82,13 +86,13 @@ class FileStore:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def _save_in_database(self, chunks: Iterable[Chunk], rec: FileRecord,
-                          existing: FileRecord | None) -> tuple[FileRecord, bool]:
+    def _save_in_database(self, chunks: Iterable[Chunk], rec: FileRecord) -> tuple[FileRecord, bool]:
         """Chunks first, the file row last: an upload that breaks off leaves only chunks without a row,
-        which retention removes."""
+        which retention removes. Content the store already has (digest known up front) is not written."""
+        existing = self.find(rec.sha256, rec.kind, rec.space_guid) if rec.sha256 else None
         seq, row = 0, bytearray()
         try:
-            for chunk in self._checked(chunks, rec):
+            for chunk in chunks:
                 view = memoryview(chunk) if existing is None else memoryview(b"")
                 while view:  # rows of exactly CHUNK_BYTES, whatever size the client's chunks have
                     take = CHUNK_BYTES - len(row)
@@ -98,7 +102,9 @@ class FileStore:
                         self.store.add_chunk(rec.id, seq, bytes(row))
                         row.clear()
                         seq += 1
+            existing = existing or self.find(rec.sha256, rec.kind, rec.space_guid)
             if existing is not None:
+                self.store.delete_chunks(rec.id)
                 return existing, True
             if row or seq == 0:
                 self.store.add_chunk(rec.id, seq, bytes(row))

@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -32,7 +33,9 @@ from bgdeploy.routers.addresses import AddressMap
 from bgdeploy.server import info, single, upload_parts
 from bgdeploy.server.authz import AuthInterceptor, Authorizer
 from bgdeploy.server.files import FileStore
+from bgdeploy.server.handover import HandOver, files_socket_path
 from bgdeploy.server.limits import StreamLimits
+from bgdeploy.server.local_files import LocalFiles
 from bgdeploy.server.local_secret import LocalSecretInterceptor, read_secret
 from bgdeploy.server.servicer import Activity, DeployerService
 from bgdeploy.store import Store, open_store
@@ -61,11 +64,12 @@ class Tls:
 
 
 def create_server(engine: Engine, files: FileStore, activity: Activity, listen: str, tls: Tls | None = None, *,
-                  interceptors: Sequence[grpc.ServerInterceptor] = ()) -> tuple[grpc.Server, int, Any]:
+                  interceptors: Sequence[grpc.ServerInterceptor] = (),
+                  local_files: LocalFiles | None = None) -> tuple[grpc.Server, int, Any]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="rpc"),
                          options=[("grpc.max_receive_message_length", 8 << 20), *KEEPALIVE, *BULK_READS],
                          interceptors=list(interceptors))
-    service = DeployerService(engine, files, activity)
+    service = DeployerService(engine, files, activity, local_files)
     pb_grpc.add_DeployerServicer_to_server(service, server)
     # Upload again, with requests decoded without copying their bytes (the registered handler is replaced).
     server.add_registered_method_handlers("bgdeploy.v1.Deployer", {"Upload": upload_parts.handler(service.Upload)})
@@ -223,8 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         os.unlink(sock_path)  # a stale socket from a crashed engine
     old_umask = os.umask(0o177) if sock_path else None
     stop = threading.Event()
+    # On a Unix socket the shim hands files over by descriptor (server/handover.py); elsewhere it streams them.
+    handover = HandOver(files_socket_path(sock_path)).start() if sock_path and hasattr(socket, "recv_fds") else None
     try:
-        server, port, health_servicer = create_server(engine, files, activity, listen, tls, interceptors=interceptors)
+        server, port, health_servicer = create_server(engine, files, activity, listen, tls, interceptors=interceptors,
+                                                      local_files=LocalFiles(files, handover) if handover else None)
         info.add_to_server(server, local=local, on_shutdown=stop.set)
         server.start()
     finally:
@@ -252,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     keeper.stop()
     sweeper.stop()
     store.close()
+    if handover:
+        handover.close()
     if sock_path and os.path.exists(sock_path):
         os.unlink(sock_path)  # ours: we hold the state directory
     lock.close()

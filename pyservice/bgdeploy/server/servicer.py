@@ -17,6 +17,7 @@ from bgdeploy.engine.tokens import StaticToken
 from bgdeploy.errors import BgDeployError, ContentError, NotFoundError
 from bgdeploy.server import convert, upload_parts
 from bgdeploy.server.files import FileStore
+from bgdeploy.server.local_files import LocalFiles
 from bgdeploy.store.records import RUNNING
 from bgdeploy.v1 import deployer_pb2 as pb
 from bgdeploy.v1 import deployer_pb2_grpc as pb_grpc
@@ -72,10 +73,17 @@ def guarded(method: Any) -> Any:
 
 
 class DeployerService(pb_grpc.DeployerServicer):
-    def __init__(self, engine: Engine, files: FileStore, activity: Activity) -> None:
+    def __init__(self, engine: Engine, files: FileStore, activity: Activity,
+                 local_files: LocalFiles | None = None) -> None:
         self.engine = engine
         self.files = files
         self.activity = activity
+        self.local_files = local_files  # a local engine on a Unix socket: files handed over by descriptor
+
+    def _local(self) -> LocalFiles:
+        if self.local_files is None:
+            raise ContentError("This engine takes files as a stream only (no files socket)")
+        return self.local_files
 
     @guarded
     def Upload(self, request_iterator: Iterator[pb.UploadRequest | memoryview],
@@ -86,16 +94,25 @@ class DeployerService(pb_grpc.DeployerServicer):
             raise ContentError("An upload must start with its header")
         h = first.header
         target = convert.target(h.target)
-        rec, reused = self.files.save(upload_parts.data_of(request_iterator), file_name=h.file_name,
-                                      kind=convert.FILE_KINDS.get(h.kind, "ARCHIVE"),
-                                      size=h.size, sha256=h.sha256, space_guid=target.space_guid)
+        kind = convert.FILE_KINDS.get(h.kind, "ARCHIVE")
+        if h.local_file:
+            if next(request_iterator, None) is not None:
+                raise ContentError("An upload of a file handed over carries no data", file=h.file_name)
+            rec, reused = self._local().save(h.local_file, file_name=h.file_name, kind=kind, size=h.size,
+                                             space_guid=target.space_guid)
+        else:
+            rec, reused = self.files.save(upload_parts.data_of(request_iterator), file_name=h.file_name, kind=kind,
+                                          size=h.size, sha256=h.sha256, space_guid=target.space_guid)
         return pb.FileRef(id=rec.id, file_name=rec.file_name, size=rec.size, sha256=rec.sha256, reused=reused)
 
     @guarded
     def FindFile(self, request: pb.FindFileRequest, context: grpc.ServicerContext) -> pb.FileRef:
         target = convert.target(request.target)
-        rec = self.files.find(request.sha256.lower(), convert.FILE_KINDS.get(request.kind, "ARCHIVE"),
-                              target.space_guid)
+        kind = convert.FILE_KINDS.get(request.kind, "ARCHIVE")
+        if request.local_file:
+            rec = self._local().find(request.local_file, kind, target.space_guid)
+        else:
+            rec = self.files.find(request.sha256.lower(), kind, target.space_guid)
         if rec is None:
             raise NotFoundError("No file with this digest")
         return pb.FileRef(id=rec.id, file_name=rec.file_name, size=rec.size, sha256=rec.sha256, reused=True)
