@@ -22,7 +22,7 @@ from bgdeploy.server.handover import HandOver
 from bgdeploy.store import FileRecord
 
 log = logging.getLogger(__name__)
-READ_BYTES = 4 << 20
+READ_BYTES = 1 << 20  # as fast as 4 MiB reads here, and the engine peaks at 65 MiB instead of 87 (P5, 3 runs)
 REMEMBERED = 256
 Identity = tuple[int, int, int, int, int]
 
