@@ -19,6 +19,7 @@ from bgdeploy.store.blobs import CHUNK_BYTES
 
 MAX_ARCHIVE_BYTES = 4 << 30
 MAX_EXTENSION_BYTES = 1 << 20
+TMP_PREFIX = ".upload-"  # a file being received; renamed to its id once complete and checked
 DIRECT_MIN_BYTES = 8 << 20  # smaller files go through the page cache (see server/spool.py)
 
 
@@ -28,6 +29,14 @@ class FileStore:
         self.in_database = store.shared if in_database is None else in_database
         self.dir = Path(state_dir) / "files"
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def remove_partial_uploads(self) -> int:
+        """Deletes what uploads cut off by a crash left (TMP_PREFIX files); only at start, when this engine
+        holds the state directory, so no upload is running."""
+        partial = list(self.dir.glob(TMP_PREFIX + "*"))
+        for path in partial:
+            path.unlink(missing_ok=True)
+        return len(partial)
 
     def find(self, sha256: str, kind: str, space_guid: str) -> FileRecord | None:
         rec = self.store.find_file(sha256, kind, space_guid)
@@ -66,7 +75,7 @@ class FileStore:
         rec.sha256 = digest.hexdigest()
 
     def _save_in_directory(self, chunks: Iterable[Chunk], rec: FileRecord) -> tuple[FileRecord, bool]:
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=TMP_PREFIX)
         try:
             try:
                 with BackgroundWriter(fd, direct=rec.size >= DIRECT_MIN_BYTES) as out:

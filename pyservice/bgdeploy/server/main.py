@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                               takeover=store.shared, keep_files=args.keep_files, file_ttl_s=args.file_ttl_seconds,
                               idle_ttl_s=args.idle_ttl_seconds)
     files = FileStore(store, str(state_dir))
+    if removed := files.remove_partial_uploads():
+        log.info("removed %d partial uploads a crash left", removed)
     engine = Engine(store, settings)
     engine.recover()
     activity = Activity()

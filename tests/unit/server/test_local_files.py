@@ -179,3 +179,13 @@ def test_upload_and_find_by_descriptor_through_grpc(tmp_path: Path, local: Local
     finally:
         for server, _ in servers:
             server.stop(0)
+
+
+def test_what_an_upload_cut_off_by_a_crash_left_is_removed_at_start(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    files = FileStore(store, str(tmp_path / "state"))
+    (files.dir / ".upload-abc123").write_bytes(b"half an archive")
+    (files.dir / "0123456789abcdef").write_bytes(b"a stored file")
+    assert files.remove_partial_uploads() == 1
+    assert [p.name for p in files.dir.iterdir()] == ["0123456789abcdef"]
+    store.close()
