@@ -58,6 +58,7 @@ class AppWork:
     bound_at: float = 0.0  # when the bindings were asked for
     since: float = 0.0
     polls: int = 0
+    due: float = 0.0  # when its wait ends (Staged: not looked at before, even when others wake earlier)
     hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
     bind_again: bool = False  # a binding being unbound (its parameters changed) is made again after the jobs
 
@@ -121,6 +122,7 @@ class Scaling:
     new_count: int = 0
     since: float = 0.0
     polls: int = 0
+    due: float = 0.0  # when its wait ends
 
 
 @dataclass
