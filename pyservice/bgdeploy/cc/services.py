@@ -122,9 +122,14 @@ def create_user_provided(cc: CloudController, space_guid: str, name: str, *, cre
     cc.post("/v3/service_instances", body)
 
 
-def update(cc: CloudController, guid: str, body: dict[str, Any]) -> str | None:
-    """PATCH the instance; the job to poll for a managed one (None when done at once)."""
-    return jobs.location(cc.request("PATCH", f"/v3/service_instances/{guid}", body=body))
+def update(cc: CloudController, guid: str, body: dict[str, Any]) -> tuple[str | None, ServiceInstance | None]:
+    """PATCH the instance: (the job to poll, None) when the broker works asynchronously, else (None, the
+    instance as CC answered it, the update applied: no read needed to see it)."""
+    resp = cc.request("PATCH", f"/v3/service_instances/{guid}", body=body)
+    job = jobs.location(resp)
+    if job or resp is None or resp.status_code != 200:
+        return job, None
+    return None, ServiceInstance.of(resp.json())
 
 
 def credentials(cc: CloudController, guid: str) -> dict[str, Any]:
