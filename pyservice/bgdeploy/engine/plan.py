@@ -33,6 +33,16 @@ class DeployedApp:
 
 
 @dataclass
+class KeptFound:
+    """An app an earlier resume kept for rollback-mta, as detect found it (the next step replaces it)."""
+
+    guid: str
+    name: str
+    version: str  # its mta_version annotation
+    replaced_by: str  # the operation that kept it
+
+
+@dataclass
 class AppWork:
     """Progress of bringing one module's new app to its desired state (deploy-apps, prepare-live)."""
 
@@ -223,6 +233,7 @@ class DeploymentPlan:
     live_version: bool = False  # a version serves productive traffic: temporary routes, pause and switch
     detected: bool = False
     deployed: list[DeployedApp] = field(default_factory=list)
+    kept_found: list[KeptFound] | None = None  # detect's look at the kept apps (None: not looked yet)
     domains: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
     service_guids: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
     live_droplets: dict[str, str] | None = None  # deployed app guid -> its droplet, looked up once for all
