@@ -30,6 +30,7 @@ class DeployedApp:
     color: str | None
     created_at: str
     digest: str = ""  # content digest of its bits (annotation), to reuse an unchanged droplet
+    state: str = ""  # STARTED / STOPPED when found ("" = not known)
 
 
 @dataclass

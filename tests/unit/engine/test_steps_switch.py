@@ -13,6 +13,7 @@ from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
 from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
 from bgdeploy.engine.steps.pause import AwaitConfirmation
 from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
+from bgdeploy.engine.steps.stop_old import StopOldApps
 from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 from bgdeploy.errors import CloudControllerError
@@ -173,3 +174,24 @@ def test_after_the_switch_old_apps_are_deleted_without_reading_them(world: World
     on_blue = [c for c in calls if any(g in c[1] for g in blue)]
     assert sorted(m for m, _ in on_blue) == ["DELETE", "DELETE"], on_blue  # one delete each, no read, no stop
 
+
+
+def test_stop_old_stops_each_old_app_without_reading_it_first(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old")
+    blue = {a["guid"]: a["name"] for a in world.sim.state()["apps"] if a["name"].endswith("-blue")}
+    before = len(world.sim.requests())
+    world.run(StopOldApps(), ctx)
+    on_blue = [(r["method"], r["path"]) for r in world.sim.requests()[before:] if any(g in r["path"] for g in blue)]
+    assert sorted(on_blue) == sorted(("POST", f"/v3/apps/{g}/actions/stop") for g in blue), on_blue
+    assert {a["state"] for a in world.sim.state()["apps"] if a["guid"] in blue} == {"STOPPED"}
+    assert all(f'Stopping application "{name}"...' in world.messages(ctx) for name in blue.values())
+
+
+def test_stop_old_counts_an_app_deleted_meanwhile_as_stopped(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old")
+    gone = next(a for a in world.sim.state()["apps"] if a["name"] == "web-blue")
+    world.cc().delete(f"/v3/apps/{gone['guid']}")
+    assert world.run(StopOldApps(), ctx) == DONE
+    assert ctx.plan.stops[gone["guid"]].stage == "done"

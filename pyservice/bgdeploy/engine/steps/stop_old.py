@@ -46,14 +46,16 @@ def _advance(ctx: StepContext, old: DeployedApp, spec: AppSpec | None, wait_down
         again = run_hooks(ctx, spec, old.guid, old.name, OLD_BEFORE_STOP)
         if again is not None:
             return again
-        app = cc_apps.get(ctx.cc, old.guid)
-        if app is None:
+        # No look first: the stop is idempotent and a missing app is stopped. It is announced unless the
+        # app was found stopped (by detect, the last read of it).
+        ctx.check_aborted()
+        if old.state != "STOPPED":
+            ctx.log.info(msg.STOPPING_APP.format(app=old.name), app=old.name, module=old.module)
+        try:
+            cc_apps.stop(ctx.cc, old.guid)
+        except NotFound:
             work.stage = "done"
             return None
-        if app.state == "STARTED":
-            ctx.check_aborted()
-            ctx.log.info(msg.STOPPING_APP.format(app=old.name), app=old.name, module=old.module)
-            cc_apps.stop(ctx.cc, old.guid)
         work.stage, work.since, work.polls = "stopped", ctx.now(), 0
         ctx.save()
     if work.stage == "stopped":
