@@ -110,7 +110,8 @@ def create_managed(cc: CloudController, space_guid: str, name: str, plan: str, *
 
 def create_user_provided(cc: CloudController, space_guid: str, name: str, *, credentials: dict | None,
                          tags: list[str], syslog_drain_url: str | None, route_service_url: str | None,
-                         metadata: dict[str, Any]) -> None:
+                         metadata: dict[str, Any]) -> ServiceInstance:
+    """Create it (CC does at once: 201 with the instance)."""
     body: dict[str, Any] = {
         "type": "user-provided", "name": name, "tags": tags, "metadata": metadata,
         "credentials": credentials or {}, "relationships": {"space": {"data": {"guid": space_guid}}},
@@ -119,7 +120,7 @@ def create_user_provided(cc: CloudController, space_guid: str, name: str, *, cre
         body["syslog_drain_url"] = syslog_drain_url
     if route_service_url:
         body["route_service_url"] = route_service_url
-    cc.post("/v3/service_instances", body)
+    return ServiceInstance.of(cc.post("/v3/service_instances", body).json())
 
 
 def update(cc: CloudController, guid: str, body: dict[str, Any]) -> tuple[str | None, ServiceInstance | None]:

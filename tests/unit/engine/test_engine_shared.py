@@ -137,3 +137,14 @@ def test_a_deploy_locked_by_another_engine_is_refused_and_leaves_nothing(world: 
         engine.start_operation(target, token, BLUE_GREEN_DEPLOY, archive_id=upload(world, world.archive("1.0.0")))
     assert refused.value.operation_id == "999999"
     assert world.store.list_operations(world.space["guid"]) == []
+
+
+def test_the_lock_is_taken_with_one_request_when_the_name_is_free(world: World) -> None:
+    before = len(world.sim.requests())
+    guid = cf_lock.acquire(world.cc(), world.space["guid"], "m", "", operation_id="555555", engine_id="e1",
+                           user="u", ttl_s=3600, still_active=lambda _: False)
+    calls = [(r["method"], r["path"]) for r in world.sim.requests()[before:]]
+    assert calls == [("POST", "/v3/service_instances")], calls
+    marker = next(s for s in world.sim.state()["service_instances"] if s["guid"] == guid)
+    assert marker["name"] == cf_lock.marker_name("m", "")
+    assert marker["metadata"]["annotations"][cf_lock.OPERATION] == "555555"
