@@ -148,3 +148,23 @@ def test_the_lock_is_taken_with_one_request_when_the_name_is_free(world: World) 
     marker = next(s for s in world.sim.state()["service_instances"] if s["guid"] == guid)
     assert marker["name"] == cf_lock.marker_name("m", "")
     assert marker["metadata"]["annotations"][cf_lock.OPERATION] == "555555"
+
+
+def test_the_lock_is_released_by_its_guid_and_a_marker_that_replaced_it_survives(world: World) -> None:
+    cc, space = world.cc(), world.space["guid"]
+
+    def take(op_id: str, **kw: object) -> str:
+        return cf_lock.acquire(cc, space, "m", "", operation_id=op_id, engine_id="e1", user="u", ttl_s=3600,
+                               still_active=lambda _: False, **kw)  # type: ignore[arg-type]
+
+    ours = take("666666")
+    before = len(world.sim.requests())
+    cf_lock.release(cc, space, "m", "", "666666", ours)
+    assert [(r["method"], r["path"]) for r in world.sim.requests()[before:]] == [
+        ("DELETE", f"/v3/service_instances/{ours}")]
+    replaced = take("777777")
+    theirs = take("888888", force=True)  # broke 777777's marker and made its own
+    cf_lock.release(cc, space, "m", "", "777777", replaced)
+    assert [s["guid"] for s in world.sim.state()["service_instances"] if s["name"] == cf_lock.marker_name("m", "")] \
+        == [theirs]
+

@@ -79,8 +79,13 @@ def acquire(cc: CloudController, space_guid: str, mta_id: str, namespace: str, *
     raise LockedElsewhere(Holder("", "", ""))
 
 
-def release(cc: CloudController, space_guid: str, mta_id: str, namespace: str, operation_id: str) -> None:
-    """Delete the marker if it is still this operation's."""
+def release(cc: CloudController, space_guid: str, mta_id: str, namespace: str, operation_id: str,
+            guid: str = "") -> None:
+    """Delete the marker if it is still this operation's. Its guid, when known, is enough: a marker that
+    replaced ours (stale, or broken with -f) has another guid, so deleting ours by guid never takes it."""
+    if guid:
+        _delete(cc, guid)
+        return
     found = cc_services.find_instance(cc, space_guid, marker_name(mta_id, namespace))
     if found is not None and _holder(found).operation_id == operation_id:
         _delete(cc, found.guid)
