@@ -56,6 +56,11 @@ def old_apps(ctx: StepContext) -> list[DeployedApp]:
     return [a for a in ctx.plan.deployed if a.name not in new_names and a.module not in untouched]
 
 
+def keeps_old_apps(ctx: StepContext) -> bool:
+    """--backup-previous-version applies: backup-old keeps the old apps (stopped) instead of their deletion."""
+    return ctx.options.backup_previous_version and ctx.plan.blue_green and ctx.plan.live_version
+
+
 def pauses_for_testing(ctx: StepContext) -> bool:
     """Whether the deploy stops before the switch, for the user to test the new version on its temporary routes."""
     return ctx.plan.live_version and not (ctx.options.no_confirm or ctx.options.skip_idle_start)
