@@ -96,6 +96,7 @@ class Removal:
     jobs: list[str] = field(default_factory=list)
     since: float = 0.0
     polls: int = 0
+    due: float = 0.0  # the next look at its jobs (not before, whoever advances it)
 
 
 @dataclass

@@ -211,3 +211,18 @@ def test_stop_old_leaves_the_apps_kept_for_rollback(world: World) -> None:
     world.run(StopOldApps(), ctx)
     assert not [w for w in world.sim.mutations()[before:] if w.startswith("DELETE")]
     assert {a["state"] for a in world.sim.state()["apps"] if a["name"].endswith("-blue")} == {"STOPPED"}
+
+
+def test_undeploy_old_looks_at_deletions_stop_old_started_when_they_are_due(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old")
+    assert StopOldApps().run(ctx) == DONE  # each old app stopped, its deletion started
+    dues = {r.due for r in ctx.plan.removals.values() if r.jobs}
+    assert dues and min(dues) > ctx.now()
+    before = len(world.sim.requests())
+    result = UndeployOldApps().run(ctx)  # at once: no deletion is due yet
+    assert isinstance(result, Wait) and result.until == min(dues)
+    assert not [r for r in world.sim.requests()[before:] if r["path"].startswith("/v3/jobs/")]
+    world.clock.wait(ctx.aborted, result.until - world.clock.now())
+    assert world.run(UndeployOldApps(), ctx) == DONE
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]
