@@ -110,7 +110,8 @@ def create_managed(cc: CloudController, space_guid: str, name: str, plan: str, *
 
 def create_user_provided(cc: CloudController, space_guid: str, name: str, *, credentials: dict | None,
                          tags: list[str], syslog_drain_url: str | None, route_service_url: str | None,
-                         metadata: dict[str, Any]) -> None:
+                         metadata: dict[str, Any]) -> ServiceInstance:
+    """Create it (CC does at once: 201 with the instance)."""
     body: dict[str, Any] = {
         "type": "user-provided", "name": name, "tags": tags, "metadata": metadata,
         "credentials": credentials or {}, "relationships": {"space": {"data": {"guid": space_guid}}},
@@ -119,12 +120,17 @@ def create_user_provided(cc: CloudController, space_guid: str, name: str, *, cre
         body["syslog_drain_url"] = syslog_drain_url
     if route_service_url:
         body["route_service_url"] = route_service_url
-    cc.post("/v3/service_instances", body)
+    return ServiceInstance.of(cc.post("/v3/service_instances", body).json())
 
 
-def update(cc: CloudController, guid: str, body: dict[str, Any]) -> str | None:
-    """PATCH the instance; the job to poll for a managed one (None when done at once)."""
-    return jobs.location(cc.request("PATCH", f"/v3/service_instances/{guid}", body=body))
+def update(cc: CloudController, guid: str, body: dict[str, Any]) -> tuple[str | None, ServiceInstance | None]:
+    """PATCH the instance: (the job to poll, None) when the broker works asynchronously, else (None, the
+    instance as CC answered it, the update applied: no read needed to see it)."""
+    resp = cc.request("PATCH", f"/v3/service_instances/{guid}", body=body)
+    job = jobs.location(resp)
+    if job or resp is None or resp.status_code != 200:
+        return job, None
+    return None, ServiceInstance.of(resp.json())
 
 
 def credentials(cc: CloudController, guid: str) -> dict[str, Any]:

@@ -53,7 +53,8 @@ def detect(scheme: str, found: list[App], last_run: OperationRecord | None) -> D
         return _colored(found, last_run)
     if scheme == IDLE_LIVE:
         return _idle_live(found)
-    apps = [DeployedApp(a.guid, a.name, a.module, colors.color_of(a.name), a.created_at, _digest(a)) for a in found]
+    apps = [DeployedApp(a.guid, a.name, a.module, colors.color_of(a.name), a.created_at, _digest(a), a.state)
+            for a in found]
     return Detection(apps, live_version=False)
 
 
@@ -64,7 +65,7 @@ def _colored(found: list[App], last_run: OperationRecord | None) -> Detection:
         if color is None:  # deployed without colours: the running version becomes the blue one
             name, color = colors.colored_name(app.name, colors.BLUE), colors.BLUE
             renames.append(Rename(app.guid, app.name, name))
-        apps.append(DeployedApp(app.guid, name, app.module, color, app.created_at, _digest(app)))
+        apps.append(DeployedApp(app.guid, name, app.module, color, app.created_at, _digest(app), app.state))
     present = {a.color for a in apps if a.color}
     oldest = min(apps, key=lambda a: a.created_at).color if apps else None
     decision = colors.decide(present, last_run, oldest)
@@ -83,7 +84,7 @@ def _idle_live(found: list[App]) -> Detection:
         if not name.endswith(LIVE_SUFFIX) and not name.endswith(IDLE_SUFFIX):
             name = app.name + LIVE_SUFFIX
             renames.append(Rename(app.guid, app.name, name))
-        apps.append(DeployedApp(app.guid, name, app.module, None, app.created_at, _digest(app)))
+        apps.append(DeployedApp(app.guid, name, app.module, None, app.created_at, _digest(app), app.state))
     return Detection(apps, renames, stale, live_version=any(a.name.endswith(LIVE_SUFFIX) for a in apps))
 
 

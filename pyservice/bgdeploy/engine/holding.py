@@ -45,7 +45,7 @@ def release_cf_lock(cc_factory: Callable[..., CloudController], op: OperationRec
         return
     cc = cc_factory(op.api_endpoint, tokens, verify=not op.skip_ssl)
     try:
-        cf_lock.release(cc, op.space_guid, op.mta_id, op.namespace, op.id)
+        cf_lock.release(cc, op.space_guid, op.mta_id, op.namespace, op.id, op.lock_marker)
     except BgDeployError as exc:  # it expires by itself; the next deploy replaces it as stale
         log.warning("could not delete the lock marker of operation %s: %s", op.id, exc)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bgdeploy.cc import apps as cc_apps
 from bgdeploy.cc.models import App
 from bgdeploy.engine import backup
-from bgdeploy.engine.plan import DeployedApp
+from bgdeploy.engine.plan import DeployedApp, KeptFound
 from bgdeploy.engine.step import StepContext
 from bgdeploy.mta import metadata
 from bgdeploy.mta.model import AppSpec
@@ -22,9 +22,23 @@ def serving_apps(ctx: StepContext) -> list[App]:
     return [a for a in mta_apps(ctx) if not backup.is_kept(a)]
 
 
-def kept_apps(ctx: StepContext) -> list[App]:
-    """The apps an earlier resume kept for rollback-mta (--backup-previous-version)."""
-    return [a for a in mta_apps(ctx) if backup.is_kept(a)]
+def serving_and_kept(ctx: StepContext) -> tuple[list[App], list[KeptFound]]:
+    """serving_apps and the kept ones, from one look."""
+    found = mta_apps(ctx)
+    return [a for a in found if not backup.is_kept(a)], [_kept_found(a) for a in found if backup.is_kept(a)]
+
+
+def kept_apps(ctx: StepContext) -> list[KeptFound]:
+    """The apps an earlier resume kept for rollback-mta (--backup-previous-version): as detect found them,
+    else looked up."""
+    if ctx.plan.kept_found is not None:
+        return list(ctx.plan.kept_found)
+    return [_kept_found(a) for a in mta_apps(ctx) if backup.is_kept(a)]
+
+
+def _kept_found(app: App) -> KeptFound:
+    info = backup.kept(app)
+    return KeptFound(app.guid, app.name, app.annotations.get("mta_version", ""), info.replaced_by if info else "")
 
 
 def untouched_modules(ctx: StepContext) -> set[str]:
@@ -40,6 +54,11 @@ def old_apps(ctx: StepContext) -> list[DeployedApp]:
     new_names = {ctx.plan.new_app_name(spec) for spec in ctx.model("live").apps}
     untouched = untouched_modules(ctx)
     return [a for a in ctx.plan.deployed if a.name not in new_names and a.module not in untouched]
+
+
+def keeps_old_apps(ctx: StepContext) -> bool:
+    """--backup-previous-version applies: backup-old keeps the old apps (stopped) instead of their deletion."""
+    return ctx.options.backup_previous_version and ctx.plan.blue_green and ctx.plan.live_version
 
 
 def pauses_for_testing(ctx: StepContext) -> bool:

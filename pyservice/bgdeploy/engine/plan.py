@@ -30,6 +30,17 @@ class DeployedApp:
     color: str | None
     created_at: str
     digest: str = ""  # content digest of its bits (annotation), to reuse an unchanged droplet
+    state: str = ""  # STARTED / STOPPED when found ("" = not known)
+
+
+@dataclass
+class KeptFound:
+    """An app an earlier resume kept for rollback-mta, as detect found it (the next step replaces it)."""
+
+    guid: str
+    name: str
+    version: str  # its mta_version annotation
+    replaced_by: str  # the operation that kept it
 
 
 @dataclass
@@ -58,6 +69,7 @@ class AppWork:
     bound_at: float = 0.0  # when the bindings were asked for
     since: float = 0.0
     polls: int = 0
+    due: float = 0.0  # when its wait ends (Staged: not looked at before, even when others wake earlier)
     hook_stop: bool = False  # stopped between its before-stop and after-stop hooks: the after-stop ones are due
     bind_again: bool = False  # a binding being unbound (its parameters changed) is made again after the jobs
 
@@ -84,6 +96,7 @@ class Removal:
     jobs: list[str] = field(default_factory=list)
     since: float = 0.0
     polls: int = 0
+    due: float = 0.0  # the next look at its jobs (not before, whoever advances it)
 
 
 @dataclass
@@ -121,6 +134,7 @@ class Scaling:
     new_count: int = 0
     since: float = 0.0
     polls: int = 0
+    due: float = 0.0  # when its wait ends
 
 
 @dataclass
@@ -221,6 +235,7 @@ class DeploymentPlan:
     live_version: bool = False  # a version serves productive traffic: temporary routes, pause and switch
     detected: bool = False
     deployed: list[DeployedApp] = field(default_factory=list)
+    kept_found: list[KeptFound] | None = None  # detect's look at the kept apps (None: not looked yet)
     domains: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
     service_guids: dict[str, str] = field(default_factory=dict)  # name -> guid, looked up once
     live_droplets: dict[str, str] | None = None  # deployed app guid -> its droplet, looked up once for all

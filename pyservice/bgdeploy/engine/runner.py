@@ -10,6 +10,7 @@ from bgdeploy.engine.step import Done, Pause, Step, StepContext, Wait
 from bgdeploy.errors import BgDeployError, ContentError, OperationAborted, TokenExpiredError
 
 log = logging.getLogger(__name__)
+LOOK_AHEAD_S = 0.5  # a wait at least this long lets later steps read what they will need
 
 
 class Outcome:
@@ -38,6 +39,8 @@ def run_steps(ctx: StepContext, steps: list[Step]) -> str:
         if ctx.aborted.is_set():
             return Outcome.ABORTED
         if isinstance(result, Wait):
+            if result.until - ctx.clock.now() >= LOOK_AHEAD_S:
+                _look_ahead(ctx, steps[op.cursor + 1:])
             ctx.clock.wait(ctx.aborted, result.until - ctx.clock.now())
             continue
         if isinstance(result, Pause):
@@ -51,6 +54,19 @@ def run_steps(ctx: StepContext, steps: list[Step]) -> str:
     op.live_color = ctx.plan.idle_color or ctx.plan.live_color
     ctx.save()
     return Outcome.FINISHED
+
+
+def _look_ahead(ctx: StepContext, later: list[Step]) -> None:
+    """A long wait is time the later steps' reads can use (up to a pause: the user may take hours)."""
+    for step in later:
+        if step.pauses:
+            return
+        if step.name in ctx.looks:
+            continue
+        try:
+            step.look_ahead(ctx)
+        except BgDeployError as exc:  # the step reads for itself when it runs
+            log.debug("look-ahead of %s failed: %s", step.name, exc)
 
 
 def _fail(ctx: StepContext, step: Step, exc: Exception) -> str:

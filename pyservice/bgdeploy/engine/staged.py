@@ -16,9 +16,13 @@ DONE_STAGE = "done"
 class Staged:
     first_stage = "begin"
     ctx: StepContext
-    work: Any  # a plan dataclass with `stage`, `since` and `polls`
+    work: Any  # a plan dataclass with `stage`, `since`, `polls` and `due`
 
     def advance(self) -> float | None:
+        # Items advanced together wake when the earliest of them is due: the others keep their own schedule
+        # instead of asking CC again before their time.
+        if self.work.stage != DONE_STAGE and self.work.due > self.ctx.now():
+            return float(self.work.due)
         while self.work.stage != DONE_STAGE:
             self.ctx.check_aborted()
             stage = self.work.stage or self.first_stage
@@ -30,6 +34,7 @@ class Staged:
             self.ctx.save()
             if again is not None:
                 self.work.polls += 1
+                self.work.due = again
                 return again
         return None
 
@@ -37,7 +42,7 @@ class Staged:
         """A stage raised: where a retry should start (by default the same stage again)."""
 
     def go(self, stage: str) -> None:
-        self.work.stage, self.work.since, self.work.polls = stage, self.ctx.now(), 0
+        self.work.stage, self.work.since, self.work.polls, self.work.due = stage, self.ctx.now(), 0, 0.0
 
     def poll(self, first_s: float = FIRST_S) -> float:
         return next_poll(self.ctx.now(), self.work.polls, first_s)

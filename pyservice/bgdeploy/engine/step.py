@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bgdeploy.cc import CloudController
 from bgdeploy.clock import Clock
@@ -53,9 +54,15 @@ class Step:
     name: str = ""
     error_message: str = "Step failed"
     phase: str | None = None  # operation phase recorded when the step starts
+    pauses: bool = False  # may stop for the user: no later step looks ahead past it
 
     def run(self, ctx: StepContext) -> StepResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def look_ahead(self, ctx: StepContext) -> None:
+        """Reads only: what `run` will need, made while an earlier step waits (the drain), kept in
+        `ctx.looks[self.name]` for `run` to use once. Only for reads that stay true until then (this MTA's
+        own resources, held by its lock); none by default."""
 
 
 @dataclass
@@ -80,6 +87,7 @@ class StepContext:
     aborted: threading.Event
     persist: Callable[[OperationRecord], None]
     smoke: SmokeBox = field(default_factory=SmokeBox)  # where the shim's smoke-test report arrives
+    looks: dict[str, Any] = field(default_factory=dict)  # Step.look_ahead's reads (in memory: a new run reads)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _saves: GroupSave = field(init=False, repr=False)
 

@@ -89,6 +89,19 @@ def test_the_next_deploy_is_not_confused_by_the_kept_apps_and_replaces_them(worl
     assert backup.REPLACED_BY not in annotations(found["web-blue"])
 
 
+def test_the_kept_apps_are_replaced_from_the_look_detect_took(world: World) -> None:
+    deploy(world, "1.0.0")
+    deploy(world, "2.0.0", options=BACKUP)
+    before = len(world.sim.requests())
+    ctx = deploy(world, "3.0.0", until="services")  # collect, detect, backup-replace
+    mta_lists = [r for r in world.sim.requests()[before:]
+                 if r["method"] == "GET" and r["path"] == "/v3/apps" and "label_selector" in (r.get("query") or "")]
+    assert len(mta_lists) == 1
+    assert sorted(apps(world)) == ["api-green", "web-green"]
+    assert any(m.startswith("Deleting the applications of version 1.0.0 kept for rollback")
+               for m in world.messages(ctx))
+
+
 def rollback(world: World) -> Any:
     engine, target = engine_for(world)
     op = engine.start_operation(target, world.sim.bearer(), ROLLBACK_MTA, mta_id="bg.sample")

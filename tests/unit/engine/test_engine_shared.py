@@ -137,3 +137,34 @@ def test_a_deploy_locked_by_another_engine_is_refused_and_leaves_nothing(world: 
         engine.start_operation(target, token, BLUE_GREEN_DEPLOY, archive_id=upload(world, world.archive("1.0.0")))
     assert refused.value.operation_id == "999999"
     assert world.store.list_operations(world.space["guid"]) == []
+
+
+def test_the_lock_is_taken_with_one_request_when_the_name_is_free(world: World) -> None:
+    before = len(world.sim.requests())
+    guid = cf_lock.acquire(world.cc(), world.space["guid"], "m", "", operation_id="555555", engine_id="e1",
+                           user="u", ttl_s=3600, still_active=lambda _: False)
+    calls = [(r["method"], r["path"]) for r in world.sim.requests()[before:]]
+    assert calls == [("POST", "/v3/service_instances")], calls
+    marker = next(s for s in world.sim.state()["service_instances"] if s["guid"] == guid)
+    assert marker["name"] == cf_lock.marker_name("m", "")
+    assert marker["metadata"]["annotations"][cf_lock.OPERATION] == "555555"
+
+
+def test_the_lock_is_released_by_its_guid_and_a_marker_that_replaced_it_survives(world: World) -> None:
+    cc, space = world.cc(), world.space["guid"]
+
+    def take(op_id: str, **kw: object) -> str:
+        return cf_lock.acquire(cc, space, "m", "", operation_id=op_id, engine_id="e1", user="u", ttl_s=3600,
+                               still_active=lambda _: False, **kw)  # type: ignore[arg-type]
+
+    ours = take("666666")
+    before = len(world.sim.requests())
+    cf_lock.release(cc, space, "m", "", "666666", ours)
+    assert [(r["method"], r["path"]) for r in world.sim.requests()[before:]] == [
+        ("DELETE", f"/v3/service_instances/{ours}")]
+    replaced = take("777777")
+    theirs = take("888888", force=True)  # broke 777777's marker and made its own
+    cf_lock.release(cc, space, "m", "", "777777", replaced)
+    assert [s["guid"] for s in world.sim.state()["service_instances"] if s["name"] == cf_lock.marker_name("m", "")] \
+        == [theirs]
+

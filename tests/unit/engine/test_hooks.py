@@ -7,6 +7,7 @@ import pytest
 
 from bgdeploy.engine.options import DeployOptions
 from bgdeploy.engine.plan import DeploymentPlan
+from bgdeploy.engine.steps import stop_old
 from bgdeploy.engine.steps.deploy_apps import DeployApps
 from bgdeploy.engine.steps.stop_old import StopOldApps
 from bgdeploy.errors import InfrastructureError, StepTimeoutError
@@ -61,7 +62,15 @@ def hooks_world(world: World) -> World:
     return world
 
 
-def test_hooks_and_tasks_run_in_the_official_order_on_the_right_colour(hooks_world: World) -> None:
+@pytest.fixture
+def old_apps_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stop-old deletes each old app after its stop (test_steps_switch), and its tasks with it: these tests
+    look at the old app's hook tasks after stop-old, so it stays for undeploy-old."""
+    monkeypatch.setattr(stop_old, "_start_deletion", lambda ctx, old: None)
+
+
+def test_hooks_and_tasks_run_in_the_official_order_on_the_right_colour(hooks_world: World, old_apps_stay: None
+                                                                      ) -> None:
     world = hooks_world
     v1 = deploy(world, "1.0.0")
     # First deploy: one start, straight on the productive routes: the before-start hook once, then the tasks.
@@ -81,7 +90,8 @@ def test_hooks_and_tasks_run_in_the_official_order_on_the_right_colour(hooks_wor
     assert texts.index('Executing hook "warm"') < texts.index('Executing task "warm" on application "web-blue"...')
 
 
-def test_a_failing_hook_task_fails_the_step_and_a_retry_runs_it_again(hooks_world: World) -> None:
+def test_a_failing_hook_task_fails_the_step_and_a_retry_runs_it_again(hooks_world: World, old_apps_stay: None
+                                                                     ) -> None:
     world = hooks_world
     deploy(world, "1.0.0")
     ctx = deploy(world, "2.0.0", until="stop-old")

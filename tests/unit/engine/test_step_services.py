@@ -75,3 +75,19 @@ def test_a_second_look_at_one_instance_brings_its_plan_offering_and_broker_names
     assert found is not None and (found.plan_name, found.offering_name) == ("small", "postgresql")
     assert found.broker_name
     assert len(world.sim.requests()) - before == 1  # not three more lookups for the names
+
+
+def test_a_synchronous_update_answer_is_the_next_look_at_the_instance(world: World) -> None:
+    """config (user-provided) gets new credentials, then new metadata: both answered 200 with the instance,
+    so neither is followed by a read of it, and its credentials are read once."""
+    world.run(CreateOrUpdateServices(), world.context("1.0.0", plan=plan()))
+    config = next(s for s in world.sim.state()["service_instances"] if s["name"] == "config")
+    before = len(world.sim.requests())
+    assert world.run(CreateOrUpdateServices(), world.context("2.0.0", plan=plan())) == DONE
+    about_config = [f'{r["method"]} {r["path"]}' for r in world.sim.requests()[before:]
+                    if config["guid"] in r["path"]]
+    path = f"/v3/service_instances/{config['guid']}"
+    assert about_config == [f"GET {path}/credentials", f"PATCH {path}", f"PATCH {path}"], about_config
+    state = next(s for s in world.sim.state()["service_instances"] if s["name"] == "config")
+    assert state["credentials"] == {"greeting": "hello again"}
+    assert state["metadata"]["annotations"]["mta_version"] == "2.0.0"

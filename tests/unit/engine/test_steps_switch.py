@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bgdeploy.engine.options import DeployOptions
 from bgdeploy.engine.plan import DeploymentPlan
 from bgdeploy.engine.step import DONE, PAUSE, Wait
 from bgdeploy.engine.steps.confirm_routes import AFTER_MAP, ConfirmRoutes
@@ -13,6 +14,7 @@ from bgdeploy.engine.steps.detect_deployed import DetectDeployedMta
 from bgdeploy.engine.steps.map_live_routes import MapProductiveRoutes
 from bgdeploy.engine.steps.pause import AwaitConfirmation
 from bgdeploy.engine.steps.prepare_live import PrepareLiveApps
+from bgdeploy.engine.steps.stop_old import StopOldApps
 from bgdeploy.engine.steps.undeploy_old import UndeployOldApps
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 from bgdeploy.errors import CloudControllerError
@@ -144,7 +146,7 @@ def test_when_cc_cannot_delete_the_bindings_with_the_app_they_go_first(world: Wo
     from ccsim.resources import apps as sim_apps
 
     deploy(world, "1.0.0")
-    ctx = deploy(world, "2.0.0", until="undeploy-old")
+    ctx = deploy(world, "2.0.0", until="stop-old")
     real = sim_apps.destroy_app
     failed: list[str] = []
 
@@ -157,6 +159,7 @@ def test_when_cc_cannot_delete_the_bindings_with_the_app_they_go_first(world: Wo
 
     monkeypatch.setattr(sim_apps, "destroy_app", async_unbinding)
     before = len(world.sim.mutations())
+    world.run(StopOldApps(), ctx)  # deletes each old app after its stop
     world.run(UndeployOldApps(), ctx)
     writes = world.sim.mutations()[before:]
     assert failed and any(w.startswith("DELETE /v3/service_credential_bindings") for w in writes)
@@ -165,11 +168,61 @@ def test_when_cc_cannot_delete_the_bindings_with_the_app_they_go_first(world: Wo
 
 def test_after_the_switch_old_apps_are_deleted_without_reading_them(world: World) -> None:
     deploy(world, "1.0.0")
-    ctx = deploy(world, "2.0.0", until="undeploy-old")  # stop-old stopped them
+    ctx = deploy(world, "2.0.0", until="stop-old")
     blue = {a["guid"] for a in world.sim.state()["apps"] if a["name"].endswith("-blue")}
     before = len(world.sim.requests())
-    world.run(UndeployOldApps(), ctx)
+    world.run(StopOldApps(), ctx)
     calls = [(r["method"], r["path"]) for r in world.sim.requests()[before:]]
     on_blue = [c for c in calls if any(g in c[1] for g in blue)]
-    assert sorted(m for m, _ in on_blue) == ["DELETE", "DELETE"], on_blue  # one delete each, no read, no stop
+    # each is deleted right after its own stop (not after the last stop), with no read
+    assert sorted(m for m, _ in on_blue) == ["DELETE", "DELETE", "POST", "POST"], on_blue
+    before = len(world.sim.requests())
+    world.run(UndeployOldApps(), ctx)  # waits for the deletions: no second delete, no stop
+    assert not [r for r in world.sim.requests()[before:] if any(g in r["path"] for g in blue)]
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]
 
+
+
+def test_stop_old_stops_each_old_app_without_reading_it_first(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old")
+    blue = {a["guid"]: a["name"] for a in world.sim.state()["apps"] if a["name"].endswith("-blue")}
+    before = len(world.sim.requests())
+    world.run(StopOldApps(), ctx)
+    on_blue = [(r["method"], r["path"]) for r in world.sim.requests()[before:] if any(g in r["path"] for g in blue)
+               and r["method"] != "DELETE"]  # each goes right after its stop
+    assert sorted(on_blue) == sorted(("POST", f"/v3/apps/{g}/actions/stop") for g in blue), on_blue
+    assert all(f'Stopping application "{name}"...' in world.messages(ctx) for name in blue.values())
+
+
+def test_stop_old_counts_an_app_deleted_meanwhile_as_stopped(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old")
+    gone = next(a for a in world.sim.state()["apps"] if a["name"] == "web-blue")
+    world.cc().delete(f"/v3/apps/{gone['guid']}")
+    assert world.run(StopOldApps(), ctx) == DONE
+    assert ctx.plan.stops[gone["guid"]].stage == "done"
+
+
+def test_stop_old_leaves_the_apps_kept_for_rollback(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old", options=DeployOptions(backup_previous_version=True))
+    before = len(world.sim.mutations())
+    world.run(StopOldApps(), ctx)
+    assert not [w for w in world.sim.mutations()[before:] if w.startswith("DELETE")]
+    assert {a["state"] for a in world.sim.state()["apps"] if a["name"].endswith("-blue")} == {"STOPPED"}
+
+
+def test_undeploy_old_looks_at_deletions_stop_old_started_when_they_are_due(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old")
+    assert StopOldApps().run(ctx) == DONE  # each old app stopped, its deletion started
+    dues = {r.due for r in ctx.plan.removals.values() if r.jobs}
+    assert dues and min(dues) > ctx.now()
+    before = len(world.sim.requests())
+    result = UndeployOldApps().run(ctx)  # at once: no deletion is due yet
+    assert isinstance(result, Wait) and result.until == min(dues)
+    assert not [r for r in world.sim.requests()[before:] if r["path"].startswith("/v3/jobs/")]
+    world.clock.wait(ctx.aborted, result.until - world.clock.now())
+    assert world.run(UndeployOldApps(), ctx) == DONE
+    assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]

@@ -61,8 +61,9 @@ def acquire(cc: CloudController, space_guid: str, mta_id: str, namespace: str, *
                                 EXPIRES: str(int(time.time() + ttl_s))}}
     for _ in range(ATTEMPTS):
         try:
-            cc_services.create_user_provided(cc, space_guid, name, credentials={}, tags=[LABEL],
-                                             syslog_drain_url=None, route_service_url=None, metadata=metadata)
+            created = cc_services.create_user_provided(cc, space_guid, name, credentials={}, tags=[LABEL],
+                                                       syslog_drain_url=None, route_service_url=None,
+                                                       metadata=metadata)
         except NameTaken:
             found = cc_services.find_instance(cc, space_guid, name)
             if found is None:
@@ -74,14 +75,17 @@ def acquire(cc: CloudController, space_guid: str, mta_id: str, namespace: str, *
                 raise LockedElsewhere(holder) from None
             _delete(cc, found.guid)
             continue
-        created = cc_services.find_instance(cc, space_guid, name)
-        if created is not None and _holder(created).operation_id == operation_id:
-            return created.guid
+        return created.guid  # CC's answer: the name was free, the marker is ours (no look needed)
     raise LockedElsewhere(Holder("", "", ""))
 
 
-def release(cc: CloudController, space_guid: str, mta_id: str, namespace: str, operation_id: str) -> None:
-    """Delete the marker if it is still this operation's."""
+def release(cc: CloudController, space_guid: str, mta_id: str, namespace: str, operation_id: str,
+            guid: str = "") -> None:
+    """Delete the marker if it is still this operation's. Its guid, when known, is enough: a marker that
+    replaced ours (stale, or broken with -f) has another guid, so deleting ours by guid never takes it."""
+    if guid:
+        _delete(cc, guid)
+        return
     found = cc_services.find_instance(cc, space_guid, marker_name(mta_id, namespace))
     if found is not None and _holder(found).operation_id == operation_id:
         _delete(cc, found.guid)

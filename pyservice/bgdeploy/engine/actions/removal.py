@@ -13,7 +13,7 @@ from bgdeploy.cc import routes as cc_routes
 from bgdeploy.cc.errors import NotFound
 from bgdeploy.engine.actions import jobs
 from bgdeploy.engine.plan import Removal
-from bgdeploy.engine.polling import next_poll
+from bgdeploy.engine.polling import FIRST_S, next_poll
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import CloudControllerError
 
@@ -36,6 +36,8 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal, *, unmapped: boo
     cc = ctx.cc
     if work.stage == "gone":
         return None
+    if work.jobs and work.due > ctx.now():  # stop-old started it: its first look is still to come
+        return work.due
     if work.jobs:
         try:
             work.jobs = jobs.pending(ctx, work.jobs, "Deleting the application", work.since, JOB_TIMEOUT_S)
@@ -47,7 +49,9 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal, *, unmapped: boo
             ctx.save()
         if work.jobs:
             work.polls += 1
-            return next_poll(ctx.now(), work.polls)
+            # the app's deletion is the last wait of a switch: its looks stay as close as they began
+            work.due = next_poll(ctx.now(), work.polls, DELETE_POLL_S if work.stage == "deleted" else FIRST_S)
+            return work.due
         if work.stage == "deleted":
             work.stage = "gone"
             ctx.save()
@@ -95,7 +99,8 @@ def _delete(ctx: StepContext, guid: str, work: Removal) -> float | None:
     if not work.jobs:
         work.stage = "gone"
         return None
-    return next_poll(ctx.now(), 0, DELETE_POLL_S)
+    work.due = next_poll(ctx.now(), 0, DELETE_POLL_S)
+    return work.due
 
 
 def _collect(ctx: StepContext, work: Removal, job: str | None) -> None:

@@ -9,6 +9,7 @@ is done with, `failed` those whose failure it was told to tolerate.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from bgdeploy import messages as msg
@@ -67,11 +68,12 @@ def type_change(ctx: StepContext, spec: ServiceSpec, existing: ServiceInstance) 
     return None
 
 
-def next_update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec,
-                existing: ServiceInstance) -> tuple[str, dict[str, Any]] | None:
-    """The first aspect that still differs and may be updated, with its PATCH body; None when none is left."""
+def next_update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, existing: ServiceInstance,
+                known_equal: Collection[str] = ()) -> tuple[str, dict[str, Any]] | None:
+    """The first aspect that still differs and may be updated, with its PATCH body; None when none is left.
+    `known_equal`: aspects just found equal on this very instance (not compared again)."""
     for aspect in ORDER:
-        if aspect in work.settled:
+        if aspect in work.settled or aspect in known_equal:
             continue
         body = _difference(ctx, work, spec, existing, aspect)
         if body is None:

@@ -71,9 +71,14 @@ def create_service(ctx: StepContext, spec: ServiceSpec) -> str | None:
         plan = plan_guid(ctx, spec)
         return create_or_adopt(find, lambda: cc_services.create_managed(
             cc, space, spec.name, plan, parameters=spec.parameters, tags=spec.tags, metadata=meta) or "") or None
-    create_or_adopt(find, lambda: cc_services.create_user_provided(
-        cc, space, spec.name, credentials=spec.credentials, tags=spec.tags,
-        syslog_drain_url=spec.syslog_drain_url, route_service_url=spec.route_service_url, metadata=meta) or "")
+
+    def create_user_provided() -> str:
+        cc_services.create_user_provided(cc, space, spec.name, credentials=spec.credentials, tags=spec.tags,
+                                         syslog_drain_url=spec.syslog_drain_url,
+                                         route_service_url=spec.route_service_url, metadata=meta)
+        return ""  # no job: CC creates it at once
+
+    create_or_adopt(find, create_user_provided)
     return None
 
 

@@ -20,16 +20,12 @@ from bgdeploy.engine.plan import BackupRecord
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult
 
 
-def _wanted(ctx: StepContext) -> bool:
-    return ctx.options.backup_previous_version and ctx.plan.blue_green and ctx.plan.live_version
-
-
 class RecordBackup(Step):
     name = "backup-record"
     error_message = "Error recording the applications to keep for rollback"
 
     def run(self, ctx: StepContext) -> StepResult:
-        if not _wanted(ctx):
+        if not observe.keeps_old_apps(ctx):
             return DONE
         for old in observe.old_apps(ctx):
             if old.guid in ctx.plan.backups:
@@ -50,7 +46,7 @@ class KeepOldApps(Step):
     phase = "UNDEPLOY"
 
     def run(self, ctx: StepContext) -> StepResult:
-        if not _wanted(ctx):
+        if not observe.keeps_old_apps(ctx):
             return DONE
         until = ctx.now() + backup.ttl_s(ctx.options)
         for old in observe.old_apps(ctx):

@@ -3,6 +3,7 @@ deletes abandoned keys after its apps): a rotated key (`name: key-${timestamp}`)
 
 from __future__ import annotations
 
+from bgdeploy.cc.models import Binding
 from bgdeploy.engine.actions import jobs
 from bgdeploy.engine.actions.service_keys import BUSY, abandoned, delete_key
 from bgdeploy.engine.plan import Pending
@@ -24,10 +25,8 @@ class DeleteAbandonedServiceKeys(Step):
             if work.jobs:
                 work.polls += 1
                 return Wait(next_poll(ctx.now(), work.polls))
-        guids = {s.name: ctx.plan.service_guids.get(s.name, "") for s in ctx.model("live").services
-                 if s.kind == "managed"}
-        instances = {guid: name for name, guid in guids.items() if guid}
-        found = abandoned(ctx, instances)
+        looked = ctx.looks.pop(self.name, None)
+        found = looked if looked is not None else _abandoned(ctx)
         if not found:
             return DONE
         started = [delete_key(ctx, key, service) for key, service in found]
@@ -35,3 +34,12 @@ class DeleteAbandonedServiceKeys(Step):
         work.since, work.polls = ctx.now(), 0
         ctx.save()
         return Wait(next_poll(ctx.now(), 0)) if any(started) else DONE
+
+    def look_ahead(self, ctx: StepContext) -> None:
+        ctx.looks[self.name] = _abandoned(ctx)  # keys of this MTA's own instances: only this run changes them
+
+
+def _abandoned(ctx: StepContext) -> list[tuple[Binding, str]]:
+    guids = {s.name: ctx.plan.service_guids.get(s.name, "") for s in ctx.model("live").services
+             if s.kind == "managed"}
+    return abandoned(ctx, {guid: name for name, guid in guids.items() if guid})

@@ -12,7 +12,8 @@ class DeleteDiscontinuedServices(Step):
     error_message = "Error deleting discontinued services"
 
     def run(self, ctx: StepContext) -> StepResult:
-        gone = discontinued(ctx)
+        looked = ctx.looks.pop(self.name, None)
+        gone = looked if looked is not None else discontinued(ctx)
         if not gone:
             return DONE
         if not ctx.options.delete_services:
@@ -21,3 +22,6 @@ class DeleteDiscontinuedServices(Step):
         waits = [w for inst in gone if (w := advance_deletion(ctx, inst, keys_too=False)) is not None]
         ctx.save()
         return Wait(min(waits)) if waits else DONE
+
+    def look_ahead(self, ctx: StepContext) -> None:
+        ctx.looks[self.name] = discontinued(ctx)  # this MTA's labelled instances: only this run changes them

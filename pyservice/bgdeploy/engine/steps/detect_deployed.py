@@ -23,7 +23,8 @@ class DetectDeployedMta(Step):
     error_message = "Error detecting the deployed MTA"
 
     def run(self, ctx: StepContext) -> StepResult:
-        found = observe.serving_apps(ctx)  # apps kept for rollback-mta are replaced, not detected
+        # Apps kept for rollback-mta are replaced (by the next step, from this look), not detected.
+        found, ctx.plan.kept_found = observe.serving_and_kept(ctx)
         if ctx.plan.scheme in (COLORS, IDLE_LIVE):
             found += take_over_unlabelled(ctx, found)
         model = ctx.model("live")

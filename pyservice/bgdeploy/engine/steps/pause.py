@@ -16,6 +16,7 @@ from bgdeploy.engine.step import DONE, PAUSE, Step, StepContext, StepResult
 class AwaitConfirmation(Step):
     name = "pause"
     error_message = "Error entering the validation phase"
+    pauses = True
 
     def run(self, ctx: StepContext) -> StepResult:
         if not observe.pauses_for_testing(ctx):

@@ -46,7 +46,7 @@ class DetectRollbackTarget(Step):
                     ctx.log.info(msg.ADDING_COLOR.format(old=app.name, new=idle), app=app.name)
                     cc_apps.update(ctx.cc, app.guid, name=idle)
         plan.deployed = [DeployedApp(a.guid, a.name, a.module, colors.color_of(a.name), a.created_at,
-                                     a.annotations.get(DIGEST_ANNOTATION, "")) for a in live]
+                                     a.annotations.get(DIGEST_ANNOTATION, ""), a.state) for a in live]
         plan.live_version = plan.detected = True
         ctx.op.live_color, ctx.op.idle_color = plan.live_color, plan.idle_color
         ctx.save()

@@ -10,6 +10,7 @@ deleted and created again; an unchanged one is not touched.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 from bgdeploy import messages as msg
@@ -30,6 +31,7 @@ from bgdeploy.mta.model import ServiceSpec
 ENSURE, UPDATE, KEYS, DONE_STAGE = "", "update", "keys", "done"
 _LOOK = object()  # no lookup result at hand: ask CC
 Seen = dict[str, ServiceInstance | None]  # instances as this run last saw them, by name (None: absent)
+SeenEqual = dict[str, set[str]]  # update aspects this run found equal on the instance it saw last, by name
 
 
 class CreateOrUpdateServices(Step):
@@ -43,6 +45,7 @@ class CreateOrUpdateServices(Step):
         names = [s.name for s in model.services if (w := _work(ctx, s.resource)).stage == ENSURE and not w.job]
         found = cc_services.instances_with_plans(ctx.cc, ctx.op.space_guid, names) if names else {}
         seen: Seen = {name: found.get(name) for name in names}
+        seen_equal: SeenEqual = {}
         with ctx.lock:  # the bindings need no lookup of their own (a recreated one gets its new guid when done)
             ctx.plan.service_guids.update({name: si.guid for name, si in found.items()})
         for batch in model.service_batches:
@@ -52,7 +55,7 @@ class CreateOrUpdateServices(Step):
                 todo = [s for s in group if _work(ctx, s.resource).stage != DONE_STAGE]
                 if not todo:
                     continue
-                again = advance_together(ctx, [partial(_advance, ctx, spec, seen) for spec in todo], 8)
+                again = advance_together(ctx, [partial(_advance, ctx, spec, seen, seen_equal) for spec in todo], 8)
                 if again is not None:
                     return Wait(again)
         return DONE
@@ -68,7 +71,7 @@ def _wait_for(ctx: StepContext, work: ServiceWork, job: str | None, what: str, a
     ctx.save()
 
 
-def _advance(ctx: StepContext, spec: ServiceSpec, seen: Seen) -> float | None:
+def _advance(ctx: StepContext, spec: ServiceSpec, seen: Seen, seen_equal: SeenEqual) -> float | None:
     """Advance one service as far as it goes without waiting; when to come back, or None when done."""
     work = _work(ctx, spec.resource)
     while work.stage != DONE_STAGE:
@@ -84,7 +87,7 @@ def _advance(ctx: StepContext, spec: ServiceSpec, seen: Seen) -> float | None:
         if work.stage == ENSURE:
             again = _ensure(ctx, work, spec, seen)
         elif work.stage == UPDATE:
-            again = _update(ctx, work, spec, seen)
+            again = _update(ctx, work, spec, seen, seen_equal)
         else:
             job = advance_keys(ctx, work.guid, spec)
             if job == KEY_BUSY:
@@ -191,7 +194,8 @@ def _wait_idle(ctx: StepContext, work: ServiceWork, spec: ServiceSpec) -> float:
     return next_poll(ctx.now(), work.polls)
 
 
-def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, seen: Seen) -> float | None:
+def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, seen: Seen, seen_equal: SeenEqual
+            ) -> float | None:
     """Send the next aspect's update, or go on to the keys once nothing is left."""
     existing = _seen(ctx, seen, spec.name, work.guid)
     if existing is None:  # gone meanwhile: create it again
@@ -200,7 +204,9 @@ def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, seen: Seen) 
     if existing.busy:
         return _wait_idle(ctx, work, spec)
     work.since = 0.0
-    update = service_updates.next_update(ctx, work, spec, existing)
+    with ctx.lock:
+        equal = seen_equal.pop(spec.name, set())
+    update = service_updates.next_update(ctx, work, spec, existing, equal)
     if update is None:
         if not (set(work.settled) - {service_updates.METADATA}) and ctx.plan.once(f"unchanged:{spec.resource}"):
             ctx.log.info(msg.SERVICE_UNCHANGED.format(name=spec.name))
@@ -210,7 +216,7 @@ def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, seen: Seen) 
     aspect, body = update
     service_updates.announce(ctx, spec, aspect)
     try:
-        job = cc_services.update(ctx.cc, existing.guid, body)
+        job, updated = cc_services.update(ctx.cc, existing.guid, body)
     except Unavailable:
         raise
     except CloudControllerError as err:
@@ -227,5 +233,13 @@ def _update(ctx: StepContext, work: ServiceWork, spec: ServiceSpec, seen: Seen) 
         _wait_for(ctx, work, job, f'Updating service "{spec.name}"', aspect)
     else:
         work.settled.append(aspect)
+        if updated is not None and updated.plan_guid == existing.plan_guid:
+            # CC's answer is the instance after the update: the next pass compares with it (same plan: its
+            # names as looked up before); the aspects this pass found equal before this one need no new look
+            with ctx.lock:
+                seen[spec.name] = dataclasses.replace(updated, plan_name=existing.plan_name,
+                                                      offering_name=existing.offering_name,
+                                                      broker_name=existing.broker_name)
+                seen_equal[spec.name] = set(service_updates.ORDER[:service_updates.ORDER.index(aspect)])
         ctx.save()
     return None

@@ -1,6 +1,7 @@
 """The old apps stop, each between its before-stop.live and after-stop.live hooks, once nothing routes
 to them any more; with a dependency-aware stop order, consumers first (`stop_order.stop_waves`), each wave
-only once the previous one's instances are down. Removing them (bindings, app) is undeploy-old's job."""
+only once the previous one's instances are down. An app that goes (not kept for rollback) is deleted right
+after its stop; undeploy-old waits for the deletions and removes the others (bindings, app)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from bgdeploy.cc import processes as cc_processes
 from bgdeploy.cc.errors import NotFound
 from bgdeploy.engine import observe
 from bgdeploy.engine.actions.hooks import run_hooks
+from bgdeploy.engine.actions.removal import advance_removal, removal_of
 from bgdeploy.engine.concurrency import map_all
 from bgdeploy.engine.hook_moments import OLD_AFTER_STOP, OLD_BEFORE_STOP
 from bgdeploy.engine.plan import DeployedApp, OldAppStop
 from bgdeploy.engine.polling import expired, next_poll
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.stop_order import stop_waves
-from bgdeploy.errors import StepTimeoutError
+from bgdeploy.errors import CloudControllerError, StepTimeoutError
 from bgdeploy.mta.model import AppSpec
 
 STOP_TIMEOUT_S = 600  # Diego gives an instance 10 s after SIGTERM; this is only a safety net
@@ -46,14 +48,16 @@ def _advance(ctx: StepContext, old: DeployedApp, spec: AppSpec | None, wait_down
         again = run_hooks(ctx, spec, old.guid, old.name, OLD_BEFORE_STOP)
         if again is not None:
             return again
-        app = cc_apps.get(ctx.cc, old.guid)
-        if app is None:
+        # No look first: the stop is idempotent and a missing app is stopped. It is announced unless the
+        # app was found stopped (by detect, the last read of it).
+        ctx.check_aborted()
+        if old.state != "STOPPED":
+            ctx.log.info(msg.STOPPING_APP.format(app=old.name), app=old.name, module=old.module)
+        try:
+            cc_apps.stop(ctx.cc, old.guid)
+        except NotFound:
             work.stage = "done"
             return None
-        if app.state == "STARTED":
-            ctx.check_aborted()
-            ctx.log.info(msg.STOPPING_APP.format(app=old.name), app=old.name, module=old.module)
-            cc_apps.stop(ctx.cc, old.guid)
         work.stage, work.since, work.polls = "stopped", ctx.now(), 0
         ctx.save()
     if work.stage == "stopped":
@@ -67,7 +71,23 @@ def _advance(ctx: StepContext, old: DeployedApp, spec: AppSpec | None, wait_down
             return again
         work.stage = "done"
         ctx.save()
+        _start_deletion(ctx, old)
     return None
+
+
+def _start_deletion(ctx: StepContext, old: DeployedApp) -> None:
+    """An old app that undeploy-old deletes without looking at it (off every route, stopped, not kept) is
+    deleted right after its own stop, as the deploy service undeploys each app on its own: not after the
+    last old app stopped. undeploy-old waits for the deletion."""
+    if observe.keeps_old_apps(ctx) or not any(u.app_guid == old.guid for u in ctx.plan.unmapped):
+        return
+    removal = removal_of(ctx, old.guid, old.name)
+    if removal.stage:
+        return
+    try:
+        advance_removal(ctx, old.guid, removal, unmapped=True, stopped=True)  # its jobs: undeploy-old's
+    except CloudControllerError as exc:  # undeploy-old looks at the app again and deletes it (or fails)
+        ctx.log.debug(f"deleting {old.name} after its stop failed ({exc}); undeploy-old tries again")
 
 
 def _instances_up(ctx: StepContext, app_guid: str) -> bool:
