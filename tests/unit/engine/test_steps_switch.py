@@ -3,6 +3,8 @@ map-live-routes, unmap-old, undeploy-old. Each writes what it must, and nothing 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bgdeploy.engine.options import DeployOptions
@@ -181,6 +183,19 @@ def test_after_the_switch_old_apps_are_deleted_without_reading_them(world: World
     assert not [r for r in world.sim.requests()[before:] if any(g in r["path"] for g in blue)]
     assert sorted(a["name"] for a in world.sim.state()["apps"]) == ["api-green", "web-green"]
 
+
+
+def test_stop_old_writes_the_plan_twice_per_app_it_stops_and_deletes(world: World) -> None:
+    """Each write is on the switch's tail: the stop is recorded with the next change (a crash before it only
+    stops the app again), and a deletion's job is saved once."""
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="stop-old")
+    writes = []
+    persist = ctx.persist
+    ctx.persist = lambda op: (writes.append(1), persist(op))[1]  # type: ignore[method-assign]
+    ctx.settings = dataclasses.replace(ctx.settings, max_parallel_apps=1)  # one save each: none shared
+    world.run(StopOldApps(), ctx)
+    assert len(writes) == 2 * 2 + 1, len(writes)  # two apps, and the step's own save at the end of the wave
 
 
 def test_stop_old_stops_each_old_app_without_reading_it_first(world: World) -> None:

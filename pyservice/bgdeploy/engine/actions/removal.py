@@ -94,8 +94,11 @@ def advance_removal(ctx: StepContext, guid: str, work: Removal, *, unmapped: boo
 def _delete(ctx: StepContext, guid: str, work: Removal) -> float | None:
     ctx.log.info(msg.DELETING_APP.format(app=work.name), app=work.name)
     work.stage = "deleted"
-    _collect(ctx, work, cc_apps.delete(ctx.cc, guid))
-    ctx.save()
+    job = cc_apps.delete(ctx.cc, guid)
+    if job:
+        _collect(ctx, work, job)  # saves
+    else:
+        ctx.save()
     if not work.jobs:
         work.stage = "gone"
         return None

@@ -59,15 +59,17 @@ def _advance(ctx: StepContext, old: DeployedApp, spec: AppSpec | None, wait_down
             work.stage = "done"
             return None
         work.stage, work.since, work.polls = "stopped", ctx.now(), 0
-        ctx.save()
+        # saved with the next change: a crash before it stops the app again, which changes nothing
     if work.stage == "stopped":
         if wait_down and _instances_up(ctx, old.guid):  # the next wave waits until these are really down
             if expired(ctx.now(), work.since, STOP_TIMEOUT_S):
                 raise StepTimeoutError(f'Application "{old.name}" did not stop within {STOP_TIMEOUT_S} seconds')
             work.polls += 1
+            ctx.save()
             return next_poll(ctx.now(), work.polls)
         again = run_hooks(ctx, spec, old.guid, old.name, OLD_AFTER_STOP)
         if again is not None:
+            ctx.save()
             return again
         work.stage = "done"
         ctx.save()
