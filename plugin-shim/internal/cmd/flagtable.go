@@ -240,7 +240,7 @@ var flagTable = []flagSpec{
 		help:   "Consecutive confirming probes per route and instance before the routers count as updated (default 3)",
 		engine: boundedInt("route-check-probes", 1, 100, func(o *pb.DeployOptions) *int32 { return &o.RouteCheckProbes })},
 	{name: "route-check-spread-ms", kind: stringFlag, placeholder: "MS", commands: deployCmds,
-		help:   "The shortest time those probes span, in milliseconds (default 100)",
+		help:   "The shortest time those probes span, in milliseconds (default 50)",
 		engine: boundedInt("route-check-spread-ms", 1, 600000, func(o *pb.DeployOptions) *int32 { return &o.RouteCheckSpreadMs })},
 	{name: "route-check-timeout", kind: stringFlag, placeholder: "TIMEOUT", commands: deployCmds,
 		help:   "Seconds one wait for the routers may take (default 300); before the switch the operation then fails, after it a warning says what was not confirmed",
