@@ -19,7 +19,7 @@ from bgdeploy.errors import CloudControllerError
 
 JOB_TIMEOUT_S = 600
 UNBIND_FIRST = "unbind-first"
-DELETE_POLL_S = 0.1  # the last wait of a switch: look soon
+DELETE_POLL_S = 0.05  # the last wait of a switch: look soon (back-off from there costs at most a GET or two)
 
 
 def removal_of(ctx: StepContext, guid: str, name: str) -> Removal:
