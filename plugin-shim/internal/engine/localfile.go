@@ -61,22 +61,11 @@ func (c *grpcClient) UploadLocalFile(ctx context.Context, header *pb.UploadHeade
 		}
 		h := proto.Clone(header).(*pb.UploadHeader)
 		h.LocalFile, h.Sha256 = ticket, ""
-		tctx, err := c.withToken(ctx)
+		stream, cancel, err := c.startUpload(ctx, h, progress, restart)
 		if err != nil {
 			return nil, err
 		}
-		tctx, cancel := context.WithTimeout(tctx, uploadTimeout)
 		defer cancel()
-		stream, err := c.api.Upload(tctx)
-		if err != nil {
-			return nil, err
-		}
-		if restart {
-			progress(0, true)
-		}
-		if err := stream.Send(&pb.UploadRequest{Part: &pb.UploadRequest_Header{Header: h}}); err != nil {
-			return nil, sendError(stream.CloseAndRecv, err)
-		}
 		done := make(chan struct{})
 		followed := make(chan int64)
 		go func() { followed <- followOffset(f, done, progress) }()

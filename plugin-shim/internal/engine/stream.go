@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -51,22 +52,11 @@ func (c *grpcClient) uploadOnce(ctx context.Context, header *pb.UploadHeader, op
 		return nil, err
 	}
 	defer f.Close()
-	tctx, err := c.withToken(ctx)
+	stream, cancel, err := c.startUpload(ctx, header, progress, restart)
 	if err != nil {
 		return nil, err
 	}
-	tctx, cancel := context.WithTimeout(tctx, uploadTimeout)
 	defer cancel()
-	stream, err := c.api.Upload(tctx)
-	if err != nil {
-		return nil, err
-	}
-	if restart {
-		progress(0, true)
-	}
-	if err := stream.Send(&pb.UploadRequest{Part: &pb.UploadRequest_Header{Header: header}}); err != nil {
-		return nil, sendError(stream.CloseAndRecv, err)
-	}
 	// One buffer and one message for the whole file: Send has encoded the message into a buffer of its own
 	// when it returns (the connection has no stats handler that would read the message later).
 	buf := make([]byte, uploadChunk)
@@ -89,6 +79,30 @@ func (c *grpcClient) uploadOnce(ctx context.Context, header *pb.UploadHeader, op
 		}
 	}
 	return stream.CloseAndRecv()
+}
+
+// startUpload opens an Upload stream with the token and the upload deadline, and sends the header; the
+// caller ends it with CloseAndRecv, then cancel.
+func (c *grpcClient) startUpload(ctx context.Context, header *pb.UploadHeader, progress func(int64, bool), restart bool) (grpc.ClientStreamingClient[pb.UploadRequest, pb.FileRef], context.CancelFunc, error) {
+	tctx, err := c.withToken(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tctx, cancel := context.WithTimeout(tctx, uploadTimeout)
+	stream, err := c.api.Upload(tctx)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	if restart {
+		progress(0, true)
+	}
+	if err := stream.Send(&pb.UploadRequest{Part: &pb.UploadRequest_Header{Header: header}}); err != nil {
+		err = sendError(stream.CloseAndRecv, err)
+		cancel()
+		return nil, nil, err
+	}
+	return stream, cancel, nil
 }
 
 // sendError: a Send that fails with io.EOF means the server ended the stream; its status comes

@@ -98,7 +98,8 @@ class FileStore:
     def _save_in_database(self, chunks: Iterable[Chunk], rec: FileRecord) -> tuple[FileRecord, bool]:
         """Chunks first, the file row last: an upload that breaks off leaves only chunks without a row,
         which retention removes. Content the store already has (digest known up front) is not written."""
-        existing = self.find(rec.sha256, rec.kind, rec.space_guid) if rec.sha256 else None
+        known = bool(rec.sha256)  # else it is known once the chunks are through (_checked)
+        existing = self.find(rec.sha256, rec.kind, rec.space_guid) if known else None
         seq, row = 0, bytearray()
         try:
             for chunk in chunks:
@@ -111,9 +112,10 @@ class FileStore:
                         self.store.add_chunk(rec.id, seq, bytes(row))
                         row.clear()
                         seq += 1
-            existing = existing or self.find(rec.sha256, rec.kind, rec.space_guid)
             if existing is not None:
-                self.store.delete_chunks(rec.id)
+                return existing, True
+            if not known and (existing := self.find(rec.sha256, rec.kind, rec.space_guid)) is not None:
+                self.store.delete_chunks(rec.id)  # a second copy, found only now that its digest is known
                 return existing, True
             if row or seq == 0:
                 self.store.add_chunk(rec.id, seq, bytes(row))
