@@ -237,7 +237,7 @@ var flagTable = []flagSpec{
 			return err
 		}},
 	{name: "route-check-probes", kind: stringFlag, placeholder: "N", commands: deployCmds,
-		help:   "Consecutive confirming probes per route and instance before the routers count as updated (default 3)",
+		help:   "Consecutive confirming rounds of probes per route and instance before the routers count as updated (default 3)",
 		engine: boundedInt("route-check-probes", 1, 100, func(o *pb.DeployOptions) *int32 { return &o.RouteCheckProbes })},
 	{name: "route-check-spread-ms", kind: stringFlag, placeholder: "MS", commands: deployCmds,
 		help:   "The shortest time those probes span, in milliseconds (default 50)",

@@ -124,7 +124,7 @@ var flagParity = map[string]parity{
 	"smoke-test-timeout":               {statusOwn, "each smoke-test command's time limit (seconds or 5m; default 300 s)", e2eSmoke, ""},
 	"route-check":                      {statusOwn, "how a route change is confirmed: probe (default: every router answers from the new set), timer (--route-settle-seconds), none", e2eRoutes, ""},
 	"drain-seconds":                    {statusOwn, "seconds an old instance keeps serving its in-flight requests after the routers stopped sending it new ones (default 2)", e2eRoutes, ""},
-	"route-check-probes":               {statusOwn, "consecutive confirming probes per route and app instance before a change counts as learnt", unitRoutes, ""},
+	"route-check-probes":               {statusOwn, "consecutive confirming rounds of probes per route and app instance before a change counts as learnt", unitRoutes, ""},
 	"route-check-spread-ms":            {statusOwn, "the shortest time those probes span (milliseconds)", unitRoutes, ""},
 	"route-check-timeout":              {statusOwn, "seconds one wait for the routers may take: before the switch the step fails (the old apps still serve), after it a warning names what was not confirmed", e2eRoutes, ""},
 	"backup-previous-version":          {statusSupported, "on resume the old version is kept (stopped, unmapped, annotated) for `cf rollback-mta`", e2eRollback, ""},

@@ -50,7 +50,7 @@ class DeployOptions:
     # Waiting for the routers (engine/route_check.py); unset values take the engine's defaults.
     route_check: str = ""  # probe (default) | timer | none
     drain_seconds: int | None = None  # after the old apps left the routes, before they stop (0 is a value)
-    route_check_probes: int = 0  # consecutive confirming probes per route and instance
+    route_check_probes: int = 0  # consecutive confirming rounds of probes per route and instance
     route_check_spread_ms: int = 0  # the shortest time those probes span
     route_check_timeout_s: int = 0  # how long one wait for the routers may take
 

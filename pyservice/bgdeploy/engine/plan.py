@@ -212,6 +212,7 @@ class RouteCheck:
     probes: int = 0  # sent so far
     confirmed_at: float = 0.0
     drain_until: float = 0.0  # after the old apps left the routes: requests in flight finish on them
+    split: bool = False  # routers were seen disagreeing: some have learnt a change, others not yet
     done: bool = False
 
 

@@ -1,14 +1,20 @@
 """Waiting for the routers: by probing them (`--route-check probe`, the default), by a fixed timer
 (`timer`, or when the routers cannot be reached from here), or not at all (`none`).
 
-A probe asks the routers for one app instance on one route (routers/probe.py). A target (route x
-instance) counts as learnt after `probes` consecutive confirming probes spanning at least `spread`; any
-other answer starts its count again. Several gorouters sit behind one load balancer, and each probe opens
-its own connection, so the consecutive confirmations come from more than one of them. Probes of one round
-go out side by side; rounds start every spread/(probes-1), and further apart the longer the wait lasts
-(a twentieth of the time waited, at most 0.5 s), so a slow routing tier is not flooded. Once a target has
-been seen learnt, its remaining confirmations go at the short pace again: they are what the switch waits
-for, and spacing them out would only add to every wait.
+A probe asks the routers for one app instance on one route (routers/probe.py). Several gorouters sit behind
+one load balancer, each learning changes with its own delay, and each probe opens its own connection: so
+every probe samples one router, and a router behind its peers shows only in the probes that reach it.
+- A round sends at least ROUND_PROBES probes side by side (several per target when there are fewer
+  targets); a target's round confirms only if all of its probes do.
+- A target (route x instance) counts as learnt after `probes` consecutive confirming rounds spanning at
+  least `spread`; any other answer starts its count again. Learnt targets are probed on until every target
+  is learnt in the same round, so a router that falls behind on one of them still shows.
+- Once the routers were seen disagreeing (one round of a target mixed, or a learnt target relapsing), a
+  router is known to lag: the count needed grows SPLIT_FACTOR times. One router of two behind then slips
+  through 3 rounds of 4 probes with odds of 2^-12, through 12 such rounds with 2^-48.
+Rounds start every spread/(probes-1), further apart the longer the wait lasts (a twentieth of the time
+waited, at most 0.5 s), so a slow routing tier is not flooded; while a target is being confirmed they go
+at the short pace: those rounds are what the switch waits for.
 
 Before probing, every host gets one probe for an instance that cannot exist: a gorouter answers
 "unknown route" to it. Anything else (no answer, a proxy that answers for any instance) means probes
@@ -28,13 +34,15 @@ from bgdeploy.engine.plan import ProbeTarget, RouteCheck
 from bgdeploy.engine.step import StepContext
 from bgdeploy.errors import StepTimeoutError
 from bgdeploy.routers.addresses import AddressMap
-from bgdeploy.routers.probe import NOT_REGISTERED, SERVED, Prober
+from bgdeploy.routers.probe import FAILING, NOT_REGISTERED, SERVED, Prober
 
 PROBE, TIMER, NONE = "probe", "timer", "none"
 MODES = (PROBE, TIMER, NONE)
 MAX_ROUND_S = 0.5
 BACKOFF = 20  # a round waits this fraction of the time waited so far (at most MAX_ROUND_S)
 LIST_LIMIT = 5  # targets named in a message
+ROUND_PROBES = 4  # probes per round at least, each reaching the routers on a connection of its own
+SPLIT_FACTOR = 4  # more confirming rounds needed once some routers were seen behind the others
 
 
 @dataclass(frozen=True)
@@ -104,12 +112,14 @@ def advance(ctx: StepContext, check: RouteCheck, probe: Prober, *, after_switch:
         return _finish(check, now)
     rules = policy(ctx)
     round_started = now
-    todo = [t for t in check.targets if not t.confirmed]
-    answers = map_all(lambda t: probe.probe(t.host, t.path, t.instance), todo, ctx.settings.max_parallel_apps)
+    copies = -(-ROUND_PROBES // len(check.targets))
+    sent = [t for t in check.targets for _ in range(copies)]
+    answers = map_all(lambda t: probe.probe(t.host, t.path, t.instance), sent, ctx.settings.max_parallel_apps)
     now = ctx.now()
-    check.probes += len(todo)
-    for target, answer in zip(todo, answers, strict=True):
-        _count(target, answer.seen, now, rules)
+    check.probes += len(sent)
+    for n, target in enumerate(check.targets):
+        check.split |= _count(target, [a.seen for a in answers[n * copies:(n + 1) * copies]], now, rules,
+                              needed=rules.probes * (SPLIT_FACTOR if check.split else 1))
     left = [t for t in check.targets if not t.confirmed]
     if not left:
         ctx.log.info(msg.ROUTES_CONFIRMED.format(count=len(check.targets), probes=check.probes,
@@ -124,16 +134,23 @@ def advance(ctx: StepContext, check: RouteCheck, probe: Prober, *, after_switch:
     return max(now, round_started + gap)
 
 
-def _count(target: ProbeTarget, seen: str, now: float, rules: Policy) -> None:
-    target.last = seen
-    if seen != (SERVED if target.present else NOT_REGISTERED):
-        target.confirmations = 0
-        return
+def _count(target: ProbeTarget, seen: list[str], now: float, rules: Policy, *, needed: int) -> bool:
+    """One round of probes of `target`: all must confirm, or its count starts again. True when the round
+    shows routers disagreeing (its answers mixed, or a target that was confirming relapses)."""
+    wanted = SERVED if target.present else NOT_REGISTERED
+    target.last = next((s for s in seen if s != wanted), seen[-1])
+    if target.last != wanted:
+        # a router that still shows the old state, beside one that showed the new (a router error or no
+        # answer proves neither)
+        behind = any(s in ((NOT_REGISTERED,) if target.present else (SERVED, FAILING)) for s in seen)
+        split = behind and (wanted in seen or target.confirmations > 0)
+        target.confirmations, target.confirmed = 0, False
+        return split
     if target.confirmations == 0:
         target.first_at = now
     target.confirmations += 1
-    if target.confirmations >= rules.probes and now - target.first_at >= rules.spread_s - 1e-6:
-        target.confirmed = True
+    target.confirmed = target.confirmations >= needed and now - target.first_at >= rules.spread_s - 1e-6
+    return False
 
 
 def _finish(check: RouteCheck, now: float) -> None:

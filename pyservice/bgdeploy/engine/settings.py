@@ -13,7 +13,7 @@ class EngineSettings:
     route_settle_s: float = 20.0  # the fixed wait of --route-check timer (and of the fallback from probe)
     route_addresses: tuple[str, ...] = ()  # DOMAIN=[SCHEME://]HOST:PORT overrides (routers/addresses.py)
     # Defaults of the deploy flags of the route check (engine/route_check.py):
-    route_check_probes: int = 3  # consecutive confirmations per route and instance
+    route_check_probes: int = 3  # consecutive confirming rounds per route and instance
     route_check_spread_s: float = 0.05  # ... spanning at least this (the count, not the time, spreads them)
     route_check_timeout_s: float = 300.0  # longer than route-emitter's 60 s sync and NATS hiccups
     drain_s: float = 2.0  # requests in flight on the old apps finish before they stop
