@@ -182,11 +182,11 @@ class TcpSwitch:
                 for s in readable:
                     try:
                         data = s.recv(65536)
-                    except OSError:
+                        if not data:
+                            return
+                        (upstream if s is client else client).sendall(data)
+                    except OSError:  # either end went away (a killed instance): the proxied connection ends
                         return
-                    if not data:
-                        return
-                    (upstream if s is client else client).sendall(data)
 
 
 def cert_pair(tmp: Path) -> tuple[Path, Path]:
