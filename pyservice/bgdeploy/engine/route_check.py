@@ -12,7 +12,7 @@ every probe samples one router, and a router behind its peers shows only in the 
 - Once the routers were seen disagreeing (one round of a target mixed, or a learnt target relapsing), a
   router is known to lag: the count needed grows SPLIT_FACTOR times. One router of two behind then slips
   through 3 rounds of 4 probes with odds of 2^-12, through 12 such rounds with 2^-48.
-Rounds start every spread/(probes-1), further apart the longer the wait lasts (a twentieth of the time
+Rounds start every spread/(probes-1), further apart the longer the wait lasts (a fortieth of the time
 waited, at most 0.5 s), so a slow routing tier is not flooded; while a target is being confirmed they go
 at the short pace: those rounds are what the switch waits for.
 
@@ -39,7 +39,7 @@ from bgdeploy.routers.probe import FAILING, NOT_REGISTERED, SERVED, Prober
 PROBE, TIMER, NONE = "probe", "timer", "none"
 MODES = (PROBE, TIMER, NONE)
 MAX_ROUND_S = 0.5
-BACKOFF = 20  # a round waits this fraction of the time waited so far (at most MAX_ROUND_S)
+BACKOFF = 40  # a round waits this fraction of the time waited so far (at most MAX_ROUND_S)
 LIST_LIMIT = 5  # targets named in a message
 ROUND_PROBES = 4  # probes per round at least, each reaching the routers on a connection of its own
 SPLIT_FACTOR = 4  # more confirming rounds needed once some routers were seen behind the others

@@ -10,7 +10,7 @@ from bgdeploy.engine.step import Done, Pause, Step, StepContext, Wait
 from bgdeploy.errors import BgDeployError, ContentError, OperationAborted, TokenExpiredError
 
 log = logging.getLogger(__name__)
-LOOK_AHEAD_S = 0.5  # a wait at least this long lets later steps read what they will need
+LOOK_AHEAD_S = 0.5  # waiting at least this long lets later steps read what they will need
 
 
 class Outcome:
@@ -20,6 +20,7 @@ class Outcome:
 def run_steps(ctx: StepContext, steps: list[Step]) -> str:
     """Run from the stored cursor until the operation finishes, pauses, fails or is aborted."""
     op = ctx.op
+    waiting: tuple[int, float] | None = None  # (cursor, since when) of the step that keeps waiting
     while op.cursor < len(steps):
         if ctx.aborted.is_set():
             return Outcome.ABORTED
@@ -39,7 +40,11 @@ def run_steps(ctx: StepContext, steps: list[Step]) -> str:
         if ctx.aborted.is_set():
             return Outcome.ABORTED
         if isinstance(result, Wait):
-            if result.until - ctx.clock.now() >= LOOK_AHEAD_S:
+            now = ctx.clock.now()
+            if waiting is None or waiting[0] != op.cursor:
+                waiting = (op.cursor, now)
+            # one long wait, or a step that keeps coming back (a route check's rounds) for as long
+            if result.until - now >= LOOK_AHEAD_S or now - waiting[1] >= LOOK_AHEAD_S:
                 _look_ahead(ctx, steps[op.cursor + 1:])
             ctx.clock.wait(ctx.aborted, result.until - ctx.clock.now())
             continue
@@ -57,9 +62,10 @@ def run_steps(ctx: StepContext, steps: list[Step]) -> str:
 
 
 def _look_ahead(ctx: StepContext, later: list[Step]) -> None:
-    """A long wait is time the later steps' reads can use (up to a pause: the user may take hours)."""
+    """A long wait is time the later steps' reads can use (up to a pause, where the user may take hours, or
+    a step that changes what they read)."""
     for step in later:
-        if step.pauses:
+        if step.blocks_look_ahead(ctx):
             return
         if step.name in ctx.looks:
             continue

@@ -59,6 +59,10 @@ class Step:
     def run(self, ctx: StepContext) -> StepResult:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def blocks_look_ahead(self, ctx: StepContext) -> bool:
+        """True when this step may stop for the user or change what later steps read: none reads past it."""
+        return self.pauses
+
     def look_ahead(self, ctx: StepContext) -> None:
         """Reads only: what `run` will need, made while an earlier step waits (the drain), kept in
         `ctx.looks[self.name]` for `run` to use once. Only for reads that stay true until then (this MTA's

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bgdeploy.engine.runner import LOOK_AHEAD_S, run_steps
 from bgdeploy.engine.step import DONE, PAUSE, Step, StepContext, StepResult, Wait
 from bgdeploy.engine.steps.delete_keys import DeleteAbandonedServiceKeys
 from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
+from bgdeploy.engine.steps.incremental_switch import IncrementalSwitch
+from bgdeploy.engine.steps.old_app_hooks import BeforeUnmapRoutesHooks
+from bgdeploy.engine.steps.unmap_old import UnmapOldApps
 
 from .world import World, deploy
 
@@ -33,6 +38,34 @@ class Reads(Step):
 
     def run(self, ctx: StepContext) -> StepResult:
         self.used = ctx.looks.pop(self.name, "its own read")
+        return DONE
+
+
+class Rounds(Step):
+    """Comes back every `gap` seconds until `total` have passed, as a route check's rounds do."""
+
+    name = "rounds"
+
+    def __init__(self, gap: float, total: float) -> None:
+        self.gap, self.total, self.started = gap, total, None
+
+    def run(self, ctx: StepContext) -> StepResult:
+        self.started = self.started if self.started is not None else ctx.now()
+        return DONE if ctx.now() - self.started >= self.total else Wait(ctx.now() + self.gap)
+
+
+class Changes(Step):
+    """A step that changes what later steps read when `acts` (incremental switch, hooks)."""
+
+    name = "changes"
+
+    def __init__(self, acts: bool) -> None:
+        self.acts = acts
+
+    def blocks_look_ahead(self, ctx: StepContext) -> bool:
+        return self.acts
+
+    def run(self, ctx: StepContext) -> StepResult:
         return DONE
 
 
@@ -68,3 +101,41 @@ def test_the_cleanup_after_the_switch_reads_nothing_once_it_looked_ahead(world: 
     world.run(services, ctx)
     assert world.sim.requests()[before:] == []
     assert ctx.looks == {}  # used up: a second run reads again
+
+
+def test_a_step_that_keeps_coming_back_lets_later_steps_read_ahead(world: World) -> None:
+    """Short waits that add up (a route check's rounds, 25 ms apart) count as one long wait."""
+    later = Reads("later")
+    run_steps(world.context(), [Rounds(0.025, 2 * LOOK_AHEAD_S), later])
+    assert later.looked == 1 and later.used == "early"
+    brief = Reads("brief")
+    run_steps(world.context(), [Rounds(0.025, LOOK_AHEAD_S / 2), brief])
+    assert brief.looked == 0
+
+
+def test_no_step_reads_ahead_past_one_that_changes_what_it_reads(world: World) -> None:
+    passed, blocked = Reads("passed"), Reads("blocked")
+    run_steps(world.context(), [Waits(LOOK_AHEAD_S), Changes(False), passed, Changes(True), blocked])
+    assert passed.looked == 1 and blocked.looked == 0 and blocked.used == "its own read"
+
+
+def test_unmapping_the_old_apps_reads_nothing_once_it_looked_ahead(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="unmap-old")
+    step = UnmapOldApps()
+    step.look_ahead(ctx)
+    before = len(world.sim.requests())
+    world.run(step, ctx)
+    reads = [(r["method"], r["path"]) for r in world.sim.requests()[before:] if r["method"] == "GET"]
+    assert ("GET", "/v3/processes") not in reads and reads.count(("GET", "/v3/routes")) == 1  # the temporary ones
+    assert len(ctx.plan.unmapped) == 2 and ctx.looks == {}
+    serving = {d["app_name"] for r in world.sim.state()["routes"] for d in r["destinations"]}
+    assert serving and not {name for name in serving if name.endswith("-blue")}
+
+
+def test_the_incremental_switch_and_hooks_before_unmapping_hold_the_look_ahead_back(world: World) -> None:
+    deploy(world, "1.0.0")
+    ctx = deploy(world, "2.0.0", until="unmap-old")
+    assert not IncrementalSwitch().blocks_look_ahead(ctx) and not BeforeUnmapRoutesHooks().blocks_look_ahead(ctx)
+    ctx.options = replace(ctx.options, strategy="incremental-blue-green")
+    assert IncrementalSwitch().blocks_look_ahead(ctx)

@@ -209,7 +209,7 @@ def test_rounds_back_off_while_nothing_is_learnt_and_confirm_at_the_short_pace(w
     check = RouteCheck(mode=route_check.PROBE, started_at=world.clock.now(), until=world.clock.now() + 300,
                        targets=[ProbeTarget("web-space.apps.sim.test", "", "g:0", "web-green", present=True)])
     answers = _Answers()
-    world.clock.t += 10.0  # ten seconds of routers that know nothing yet: rounds half a second apart
+    world.clock.t += 30.0  # half a minute of routers that know nothing yet: rounds half a second apart
     again = route_check.advance(ctx, check, answers, after_switch=False)  # type: ignore[arg-type]
     assert again == pytest.approx(world.clock.now() + route_check.MAX_ROUND_S)
     answers.learnt = True

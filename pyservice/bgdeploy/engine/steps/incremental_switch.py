@@ -26,6 +26,9 @@ class IncrementalSwitch(Step):
     name = "incremental-switch"
     error_message = "Error during incremental instance update"
 
+    def blocks_look_ahead(self, ctx: StepContext) -> bool:
+        return incremental.applies(ctx.options, ctx.plan)  # it scales the old apps down
+
     def run(self, ctx: StepContext) -> StepResult:
         if not incremental.applies(ctx.options, ctx.plan):
             return DONE

@@ -15,6 +15,9 @@ class BeforeUnmapRoutesHooks(Step):
     name = "hooks-before-unmap"
     error_message = "Error executing hooks before unmapping routes"
 
+    def blocks_look_ahead(self, ctx: StepContext) -> bool:
+        return any(spec.hooks for spec in ctx.model("live").apps)  # a task may change anything
+
     def run(self, ctx: StepContext) -> StepResult:
         if not ctx.plan.live_version:
             return DONE

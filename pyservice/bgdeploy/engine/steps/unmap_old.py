@@ -3,8 +3,9 @@ here on the new version is the live one (phase UNDEPLOY).
 
 Which old instances left which route is recorded before the change (plan.unmapped), so the next step
 can ask the routers whether they still send traffic to them, even after a crash right after the change.
-Lookups are one request each (all old apps' routes and their instance counts, side by side; all
-temporary routes), then the changes go out as one burst.
+Lookups are one request each (all old apps' routes and their instance counts, side by side, made ahead
+during the wait for the routers when there is one; all temporary routes), then the changes go out as one
+burst.
 """
 
 from __future__ import annotations
@@ -40,9 +41,8 @@ class UnmapOldApps(Step):
                 return Wait(next_poll(ctx.now(), work.polls))
             return DONE
         old = observe.old_apps(ctx)
-        guids = [a.guid for a in old]
-        routes, instances = both(lambda: cc_routes.for_apps(ctx.cc, guids),
-                                 lambda: cc_processes.web_instances(ctx.cc, guids))
+        looked = ctx.looks.pop(self.name, None)
+        routes, instances = looked if looked is not None else self._lookup(ctx, old)
         todo = [(app, route) for app in old for route in routes if route.destinations_of(app.guid)]
         if todo:
             self._record(ctx, todo, instances)
@@ -54,6 +54,17 @@ class UnmapOldApps(Step):
             self._delete_temporary_routes(ctx, work)
         ctx.save()
         return Wait(next_poll(ctx.now(), 0)) if work.jobs else DONE
+
+    def look_ahead(self, ctx: StepContext) -> None:
+        """During the wait for the routers to learn the new apps: the productive routes already hold both
+        colours, and the old apps are this MTA's, held by its lock."""
+        if not ctx.plan.pending.get(self.name, Pending()).jobs:
+            ctx.looks[self.name] = self._lookup(ctx, observe.old_apps(ctx))
+
+    @staticmethod
+    def _lookup(ctx: StepContext, old: list[DeployedApp]) -> tuple[list[CcRoute], dict[str, int]]:
+        guids = [a.guid for a in old]
+        return both(lambda: cc_routes.for_apps(ctx.cc, guids), lambda: cc_processes.web_instances(ctx.cc, guids))
 
     @staticmethod
     def _record(ctx: StepContext, todo: list[tuple[DeployedApp, CcRoute]], instances: dict[str, int]) -> None:
