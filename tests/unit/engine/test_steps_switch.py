@@ -185,9 +185,9 @@ def test_after_the_switch_old_apps_are_deleted_without_reading_them(world: World
 
 
 
-def test_stop_old_writes_the_plan_twice_per_app_it_stops_and_deletes(world: World) -> None:
-    """Each write is on the switch's tail: the stop is recorded with the next change (a crash before it only
-    stops the app again), and a deletion's job is saved once."""
+def test_stop_old_writes_the_plan_once_per_app_it_stops_and_deletes(world: World) -> None:
+    """Each write is on the switch's tail: the stop is recorded with the deletion's job, in one write (a
+    crash before it only stops and deletes the app again, and a missing app is stopped and gone)."""
     deploy(world, "1.0.0")
     ctx = deploy(world, "2.0.0", until="stop-old")
     writes = []
@@ -195,7 +195,7 @@ def test_stop_old_writes_the_plan_twice_per_app_it_stops_and_deletes(world: Worl
     ctx.persist = lambda op: (writes.append(1), persist(op))[1]  # type: ignore[method-assign]
     ctx.settings = dataclasses.replace(ctx.settings, max_parallel_apps=1)  # one save each: none shared
     world.run(StopOldApps(), ctx)
-    assert len(writes) == 2 * 2 + 1, len(writes)  # two apps, and the step's own save at the end of the wave
+    assert len(writes) == 2 * 1 + 1, len(writes)  # two apps, and the step's own save at the end of the wave
 
 
 def test_stop_old_stops_each_old_app_without_reading_it_first(world: World) -> None:

@@ -72,24 +72,27 @@ def _advance(ctx: StepContext, old: DeployedApp, spec: AppSpec | None, wait_down
             ctx.save()
             return again
         work.stage = "done"
-        ctx.save()
-        _start_deletion(ctx, old)
+        if not _start_deletion(ctx, old):  # else the deletion's record saved this one with it
+            ctx.save()
     return None
 
 
-def _start_deletion(ctx: StepContext, old: DeployedApp) -> None:
+def _start_deletion(ctx: StepContext, old: DeployedApp) -> bool:
     """An old app that undeploy-old deletes without looking at it (off every route, stopped, not kept) is
     deleted right after its own stop, as the deploy service undeploys each app on its own: not after the
-    last old app stopped. undeploy-old waits for the deletion."""
+    last old app stopped. undeploy-old waits for the deletion. True once the deletion is recorded (saved):
+    a crash before that stops and deletes the app again, and a missing app counts as stopped and gone."""
     if observe.keeps_old_apps(ctx) or not any(u.app_guid == old.guid for u in ctx.plan.unmapped):
-        return
+        return False
     removal = removal_of(ctx, old.guid, old.name)
     if removal.stage:
-        return
+        return False
     try:
         advance_removal(ctx, old.guid, removal, unmapped=True, stopped=True)  # its jobs: undeploy-old's
     except CloudControllerError as exc:  # undeploy-old looks at the app again and deletes it (or fails)
         ctx.log.debug(f"deleting {old.name} after its stop failed ({exc}); undeploy-old tries again")
+        return False
+    return True
 
 
 def _instances_up(ctx: StepContext, app_guid: str) -> bool:
