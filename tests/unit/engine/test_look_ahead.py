@@ -11,6 +11,7 @@ from bgdeploy.engine.steps.delete_services import DeleteDiscontinuedServices
 from bgdeploy.engine.steps.incremental_switch import IncrementalSwitch
 from bgdeploy.engine.steps.old_app_hooks import BeforeUnmapRoutesHooks
 from bgdeploy.engine.steps.unmap_old import UnmapOldApps
+from bgdeploy.errors import ContentError
 
 from .world import World, deploy
 
@@ -139,3 +140,26 @@ def test_the_incremental_switch_and_hooks_before_unmapping_hold_the_look_ahead_b
     assert not IncrementalSwitch().blocks_look_ahead(ctx) and not BeforeUnmapRoutesHooks().blocks_look_ahead(ctx)
     ctx.options = replace(ctx.options, strategy="incremental-blue-green")
     assert IncrementalSwitch().blocks_look_ahead(ctx)
+
+
+class Fails(Step):
+    name = "fails"
+
+    def run(self, ctx: StepContext) -> StepResult:
+        raise ContentError("no good")
+
+
+def test_steps_that_change_nothing_cost_no_write_and_a_failure_records_where(world: World) -> None:
+    """The cursor's moves ride on the next write: three steps that change nothing, then the end, are one
+    write. A failure writes the cursor at the failed step, so a retry runs it (and none before it) again."""
+    ctx = world.context()
+    writes: list[int] = []
+    persist = ctx.persist
+    ctx.persist = lambda op: (writes.append(op.cursor), persist(op))[1]  # type: ignore[method-assign]
+    run_steps(ctx, [Reads("a"), Reads("b"), Reads("c")])
+    assert writes == [3]
+    ctx = world.context()
+    writes.clear()
+    ctx.persist = lambda op: (writes.append(op.cursor), persist(op))[1]  # type: ignore[method-assign]
+    run_steps(ctx, [Reads("a"), Reads("b"), Fails()])
+    assert writes == [2] and world.store.get_operation(ctx.op.id).cursor == 2  # type: ignore[union-attr]
