@@ -224,6 +224,14 @@ def test_rounds_back_off_while_nothing_is_learnt_and_confirm_at_the_short_pace(w
     assert check.done and check.targets[0].confirmed
 
 
+def _wait_out(world: World, ctx: object, check: RouteCheck, prober: object) -> None:
+    """Round after round on the fake clock, until the wait is over (after the switch: no timeout error)."""
+    again = route_check.advance(ctx, check, prober, after_switch=True)  # type: ignore[arg-type]
+    while again is not None:
+        world.clock.t = again
+        again = route_check.advance(ctx, check, prober, after_switch=True)  # type: ignore[arg-type]
+
+
 class _TwoRouters:
     """Two gorouters behind a load balancer that picks one at random per connection (seeded): `fast` has
     learnt the change from the start, the other learns it at `slow_at`; the change removes the instance."""
@@ -253,10 +261,7 @@ def test_a_router_that_lags_behind_its_peers_holds_the_wait_back(world: World, m
                            targets=[ProbeTarget("web-space.apps.sim.test", "", "g:0", "web-blue", present=False),
                                     ProbeTarget("org-space-api.apps.sim.test", "", "a:0", "api-blue",
                                                 present=False)])
-        again = route_check.advance(ctx, check, routers, after_switch=True)  # type: ignore[arg-type]
-        while again is not None:
-            world.clock.t = again
-            again = route_check.advance(ctx, check, routers, after_switch=True)  # type: ignore[arg-type]
+        _wait_out(world, ctx, check, routers)
         early += world.clock.now() < routers.slow_at
         world.clock.t += 1.0
     assert early == 0, f"{early} of 200 waits ended while a router still routed to the old instances"
@@ -277,10 +282,7 @@ def test_a_learnt_target_is_probed_on_until_all_are_learnt_together(world: World
     check = RouteCheck(mode=route_check.PROBE, started_at=start, until=start + 300,
                        targets=[ProbeTarget("web-space.apps.sim.test", "", "w:0", "web-blue", present=False),
                                 ProbeTarget("org-space-api.apps.sim.test", "", "a:0", "api-blue", present=False)])
-    again = route_check.advance(ctx, check, Scripted(), after_switch=True)  # type: ignore[arg-type]
-    while again is not None:
-        world.clock.t = again
-        again = route_check.advance(ctx, check, Scripted(), after_switch=True)  # type: ignore[arg-type]
+    _wait_out(world, ctx, check, Scripted())
     rules = route_check.policy(ctx)
     assert check.done and check.split
     # web's count restarted when its relapse ended, and needs SPLIT_FACTOR times the rounds since

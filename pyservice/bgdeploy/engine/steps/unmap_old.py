@@ -58,7 +58,8 @@ class UnmapOldApps(Step):
     def look_ahead(self, ctx: StepContext) -> None:
         """During the wait for the routers to learn the new apps: the productive routes already hold both
         colours, and the old apps are this MTA's, held by its lock."""
-        if not ctx.plan.pending.get(self.name, Pending()).jobs:
+        work = ctx.plan.pending.get(self.name)
+        if work is None or not work.jobs:  # not once it is deleting the temporary routes
             ctx.looks[self.name] = self._lookup(ctx, observe.old_apps(ctx))
 
     @staticmethod
