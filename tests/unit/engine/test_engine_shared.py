@@ -168,3 +168,16 @@ def test_the_lock_is_released_by_its_guid_and_a_marker_that_replaced_it_survives
     assert [s["guid"] for s in world.sim.state()["service_instances"] if s["name"] == cf_lock.marker_name("m", "")] \
         == [theirs]
 
+
+
+@pytest.mark.parametrize("fault", ["rate_503", "rate_lost"])
+def test_the_lock_is_taken_through_a_gateway_error_on_its_post(world: World, fault: str) -> None:
+    """A 503 (not processed) or a lost answer (processed) on the marker's POST: the POST is sent again; if
+    the first one made the marker, CC says the name is taken, and the marker found is this operation's."""
+    world.sim.faults(rules=[{"target": "api", "methods": ["POST"], "path": "^/v3/service_instances$",
+                             fault: 1.0, "times": 1}])
+    guid = cf_lock.acquire(world.cc(), world.space["guid"], "m", "", operation_id="121212", engine_id="e1",
+                           user="u", ttl_s=3600, still_active=lambda _: False)
+    markers = [s for s in world.sim.state()["service_instances"] if s["name"] == cf_lock.marker_name("m", "")]
+    assert [m["guid"] for m in markers] == [guid]
+    assert markers[0]["metadata"]["annotations"][cf_lock.OPERATION] == "121212"

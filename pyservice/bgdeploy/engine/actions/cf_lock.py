@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 from bgdeploy.cc import CloudController
 from bgdeploy.cc import services as cc_services
-from bgdeploy.cc.errors import NameTaken, NotFound
+from bgdeploy.cc.errors import NameTaken, NotFound, Unavailable
 from bgdeploy.cc.models import ServiceInstance
 
 LABEL = "bgdeploy-lock"
 OPERATION, ENGINE, USER, EXPIRES = ("bgdeploy/lock-operation", "bgdeploy/lock-engine", "bgdeploy/lock-user",
                                     "bgdeploy/lock-expires")
-ATTEMPTS = 3
+ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,17 @@ def acquire(cc: CloudController, space_guid: str, mta_id: str, namespace: str, *
     metadata = {"labels": {LABEL: "true"},
                 "annotations": {OPERATION: operation_id, ENGINE: engine_id, USER: user,
                                 EXPIRES: str(int(time.time() + ttl_s))}}
-    for _ in range(ATTEMPTS):
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             created = cc_services.create_user_provided(cc, space_guid, name, credentials={}, tags=[LABEL],
                                                        syslog_drain_url=None, route_service_url=None,
                                                        metadata=metadata)
+        except Unavailable:
+            # Sent again: if the first POST made the marker, CC says the name is taken, and the marker is
+            # found to be this operation's below.
+            if attempt == ATTEMPTS:
+                raise
+            continue
         except NameTaken:
             found = cc_services.find_instance(cc, space_guid, name)
             if found is None:
