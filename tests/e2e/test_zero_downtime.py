@@ -33,15 +33,16 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
         assert res.code == 0, res.text
         t3 = time.time()
         time.sleep(1.0)
-    # The resume, from its first Cloud Controller request to its last (the routers confirmed and the drain
-    # included), within 5 s with routers of 0.5 s: the probes decide, not a timer. Measured on the engine's
-    # requests, so the cf CLI's own start on a loaded machine does not count (`make bench` has wall times).
+    # The probes decide, not a timer: both waits of the resume (after mapping green, after unmapping blue)
+    # end on the routers' confirmation. How long they take is `make bench`'s P3, not a timed assert here.
+    assert len(re.findall(r"The routers have learnt the route changes \(.*probes", res.out)) == 2, res.out
+    assert not re.search(r"Waiting \d+s for the routers|did not confirm|Cannot probe", res.out), res.out
+    # And blue stops only once its unmapping has reached the routers (0.5 s here) and the drain ran.
     tag = f"bgdeploy-{op.group(1)}::"
     requests = [r for r in sim.requests() if r["ts"] >= t2 and r.get("request_id", "").startswith(tag)]
-    resume = [r["ts"] for r in requests]
-    assert resume, "no Cloud Controller request of the resume"
-    timeline = " ".join(f"{r['ts'] - resume[0]:.2f}:{r['method']}:{r['path'].split('/')[2]}" for r in requests)
-    assert max(resume) - min(resume) < 5.0, f"resume took {max(resume) - min(resume):.1f} s: {timeline}"
+    unmapped = max(r["ts"] for r in requests if r["method"] == "DELETE" and "/destinations/" in r["path"])
+    stops = [r["ts"] for r in requests if r["path"].endswith("/actions/stop")]
+    assert len(stops) == 2 and min(stops) - unmapped >= 0.5 + 2.0, requests
     samples = traffic.snapshot()
     failures = traffic.failures()
     rate = traffic.rate()

@@ -24,27 +24,27 @@ def last_seq(sim: SimHandle) -> int:
 
 
 def test_two_instances_learn_a_new_route_each_after_its_own_delay(sim: SimHandle, cc: CC) -> None:
-    sim.config(router_instances=2, router_propagation_s=[0.2, 1.5])
+    sim.config(router_instances=2, router_propagation_s=[0.2, 3.0])
     app = cc.push("indep")
     sim.sync_router()
     mapped_at = time.monotonic()
     cc.map_route(cc.create_route("indep")["guid"], app["guid"])
     newest = sim.state()["router"]["version"]
-    wait_for(lambda: sim.router_versions()[0] == newest, timeout=1.2, what="instance 0 learnt the route")
+    wait_for(lambda: sim.router_versions()[0] == newest, timeout=2.5, what="instance 0 learnt the route")
     since = last_seq(sim)
     # instance 0 knows the route, instance 1 not yet: which one answers depends on the draw
     wait_for(lambda: get(sim, "indep.apps.sim.test") and {r["router"] for r in sim.router_requests(since)} == {0, 1},
-             timeout=1, what="both instances served")
-    assert time.monotonic() - mapped_at < 1.5, "too slow to observe the window"
+             timeout=2.5, what="both instances served")
+    assert time.monotonic() - mapped_at < 3.0, "too slow to observe the window"
     window = sim.router_requests(since)
     assert {(r["router"], r["status"]) for r in window} == {(0, 200), (1, 404)}
     assert {r["app_guid"] for r in window if r["router"] == 0} == {app["guid"]}
     router = sim.state()["router"]
     delays, pending = zip(*[(i["propagation_s"], i["pending"]) for i in router["instances"]], strict=True)
-    assert delays == (0.2, 1.5) and pending[0] == 0 and pending[1] > 0
+    assert delays == (0.2, 3.0) and pending[0] == 0 and pending[1] > 0
     assert "indep.apps.sim.test" not in router["instances"][1]["table"]
-    wait_for(lambda: sim.router_versions() == [newest, newest], timeout=3, what="instance 1 learnt the route")
-    assert time.monotonic() - mapped_at >= 1.5
+    wait_for(lambda: sim.router_versions() == [newest, newest], timeout=5, what="instance 1 learnt the route")
+    assert time.monotonic() - mapped_at >= 3.0
     since = last_seq(sim)
     for _ in range(10):
         assert get(sim, "indep.apps.sim.test").status_code == 200

@@ -19,13 +19,13 @@ def test_an_event_between_read_and_wait_wakes_the_watcher_at_once(tmp_path: Path
         bus.emit("op", "Staging application ...")  # after the watcher's read, before its wait
         started = time.monotonic()
         bus.wait("op", 5.0, seen=seen)
-        assert time.monotonic() - started < 1.0  # not the 5 s timeout
+        assert time.monotonic() - started < 2.5  # not the 5 s timeout
 
         seen = bus.generation("op")
         threading.Timer(0.05, lambda: bus.emit("op", "Application staged")).start()
         started = time.monotonic()
         bus.wait("op", 5.0, seen=seen)
-        assert 0.03 < time.monotonic() - started < 0.5
+        assert 0.03 < time.monotonic() - started < 2.5  # woken by the emit, not the timeout
         assert [e.text for e in store.events("op")] == ["Staging application ...", "Application staged"]
     finally:
         store.close()
