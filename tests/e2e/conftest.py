@@ -21,6 +21,11 @@ SAMPLE_V2 = WORK / "sample-v2.mtar"
 JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "alone: holds a wall-time bound an issue asks for; `make test` runs it after "
+                            "the parallel run, on its own, so the other workers' load does not decide it")
+
+
 @pytest.fixture(scope="session")
 def sim_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimHandle]:
     handle = start_simulator(tmp_path_factory.mktemp("ccsim"), staging_s=0.2, start_s=0.1, route_propagation_s=0.5)

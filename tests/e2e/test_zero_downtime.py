@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+
 from e2e.conftest import SAMPLE_V1, SAMPLE_V2
 from e2e.traffic import Sample, Traffic, wait_answering
 
@@ -17,6 +19,7 @@ def served_by(samples: list[Sample], start: float, end: float) -> set[str]:
     return {s.body.split()[-1].rsplit("-", 1)[-1] for s in samples if start <= s.t <= end}
 
 
+@pytest.mark.alone
 def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
     assert cf("bg-deploy", str(SAMPLE_V1)).code == 0
     wait_answering(sim.router_url, HOSTS)
@@ -34,15 +37,22 @@ def test_no_request_fails_during_deploy_pause_and_resume(sim, cf) -> None:
         t3 = time.time()
         time.sleep(1.0)
     # The probes decide, not a timer: both waits of the resume (after mapping green, after unmapping blue)
-    # end on the routers' confirmation. How long they take is `make bench`'s P3, not a timed assert here.
+    # end on the routers' confirmation, and blue stops only once its unmapping reached them (0.5 s here)
+    # and the drain ran.
     assert len(re.findall(r"The routers have learnt the route changes \(.*probes", res.out)) == 2, res.out
     assert not re.search(r"Waiting \d+s for the routers|did not confirm|Cannot probe", res.out), res.out
-    # And blue stops only once its unmapping has reached the routers (0.5 s here) and the drain ran.
     tag = f"bgdeploy-{op.group(1)}::"
     requests = [r for r in sim.requests() if r["ts"] >= t2 and r.get("request_id", "").startswith(tag)]
+    timeline = " ".join(f"{r['ts'] - requests[0]['ts']:.2f}:{r['method']}:{r['path'].split('/')[2]}"
+                        for r in requests)
     unmapped = max(r["ts"] for r in requests if r["method"] == "DELETE" and "/destinations/" in r["path"])
     stops = [r["ts"] for r in requests if r["path"].endswith("/actions/stop")]
-    assert len(stops) == 2 and min(stops) - unmapped >= 0.5 + 2.0, requests
+    assert len(stops) == 2 and min(stops) - unmapped >= 0.5 + 2.0, timeline
+    # The issue's bound: from the resume's first CC request to its last, drain included, under 5 s with
+    # routers of 0.5 s (the 20 s timer took 45 s). Measured on the engine's requests, so the cf CLI's own
+    # start does not count; `make bench` has the medians (P3).
+    took = requests[-1]["ts"] - requests[0]["ts"]
+    assert took < 5.0, f"resume took {took:.1f} s: {timeline}"
     samples = traffic.snapshot()
     failures = traffic.failures()
     rate = traffic.rate()
