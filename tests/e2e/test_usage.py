@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from required import require
 
 from e2e.cfcli import PLUGIN, ROOT
 
@@ -190,9 +190,7 @@ func main() { plugin.Start(fake{}) }
 
 def build_fake_multiapps(tmp_path: Path) -> Path:
     """A stand-in for the official plugin: named multiapps, registering deploy and bg-deploy."""
-    go = shutil.which("go")
-    if go is None:
-        pytest.skip("go is needed to build the fake multiapps plugin")
+    go = str(require(Path(shutil.which("go") or "go"), "go (it builds the fake multiapps plugin)"))
     src = tmp_path / "fake-multiapps"
     src.mkdir()
     (src / "main.go").write_text(FAKE_MULTIAPPS)

@@ -9,13 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from required import require
 
 from ccsim.launcher import SimHandle
 
 from .client import CC
 
 CF = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "cf"
-pytestmark = pytest.mark.skipif(not CF.exists(), reason="cf CLI not built (.tools/bin/cf)")
+require(CF, "the cf CLI (make builds it)")
 
 
 class Cf:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import requests
+from required import require
 
 from ccsim.launcher import SimHandle
 
@@ -15,7 +15,7 @@ from .client import CC, error_of, wait_for
 from .test_cf_cli import CF, Cf
 
 SERVER = (Path(__file__).resolve().parents[1] / "sample" / "app_server.py").read_text()
-pytestmark = pytest.mark.skipif(not CF.exists(), reason="cf CLI not built (.tools/bin/cf)")
+require(CF, "the cf CLI (make builds it)")
 
 MANIFEST = """\
 applications:

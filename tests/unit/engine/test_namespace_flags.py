@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from required import require
 
 from bgdeploy import mta
 from bgdeploy.engine.options import DeployOptions
@@ -14,7 +14,7 @@ from bgdeploy.mta.model import DeploymentModel
 from bgdeploy.store import OperationRecord
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "mta-examples" / "namespace"
-pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="conformance corpus not available")
+require(EXAMPLES, "the conformance corpus")
 
 
 def resolved(example: str, **flags: str) -> DeploymentModel:

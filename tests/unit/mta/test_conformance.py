@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 from helpers import build_from_directory
+from required import require
 
 from bgdeploy.errors import ContentError
 from bgdeploy.mta import load_descriptor, load_extension, open_archive, resolve
 from bgdeploy.mta.model import DeploymentModel, PlatformContext, Route
 
-pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="conformance corpus not available")
+require(EXAMPLES, "the conformance corpus")
 
 # Descriptors the engine knowingly refuses, with the reason it must give.
 UNSUPPORTED = {

@@ -14,12 +14,15 @@ import pytest
 from conftest import EXAMPLES
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from required import require
 from test_conformance import ARCHIVES, UNSUPPORTED, _cases, _ctx, _resolve
 
 from bgdeploy.mta import model as model_module
 from bgdeploy.mta import open_archive, resolve
 from bgdeploy.mta.model import DeploymentModel, Route
 from bgdeploy.mta.serialize import from_data, model_from_json, model_to_json
+
+require(EXAMPLES, "the conformance corpus")
 
 
 def assert_round_trip(model: DeploymentModel) -> None:
@@ -40,7 +43,6 @@ RESOLVING_ARCHIVES = [
 ]
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="conformance corpus not available")
 @pytest.mark.parametrize(("rel", "exts"), RESOLVING, ids=lambda v: "+".join(v) if isinstance(v, tuple) else v)
 @pytest.mark.parametrize("phase", ["live", "idle"])
 def test_every_resolved_corpus_model_round_trips(rel: str, exts: tuple[str, ...], phase: str) -> None:
@@ -48,7 +50,6 @@ def test_every_resolved_corpus_model_round_trips(rel: str, exts: tuple[str, ...]
     assert_round_trip(_resolve(rel, *exts, phase=phase, ctx=_ctx("ns")))
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="conformance corpus not available")
 @pytest.mark.parametrize("rel", RESOLVING_ARCHIVES)
 @pytest.mark.parametrize("phase", ["live", "idle"])
 def test_every_resolved_corpus_archive_round_trips(rel: str, phase: str) -> None:
@@ -58,7 +59,6 @@ def test_every_resolved_corpus_archive_round_trips(rel: str, phase: str) -> None
     assert_round_trip(model)
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="conformance corpus not available")
 def test_the_corpus_covers_the_tricky_fields() -> None:
     """The corpus round trips above are only as good as what they hold."""
     models = [_resolve(rel, *exts) for rel, exts in RESOLVING]
