@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"bgdeploy.local/plugin-shim/internal/engine"
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
 	"bgdeploy.local/plugin-shim/internal/ui"
 )
@@ -34,16 +33,9 @@ var mtaCommand = command{
 }
 
 func runMta(ctx context.Context, s *session, c *cmdline) int {
-	ns := c.options.GetNamespace()
-	m, err := s.eng.GetMta(ctx, &pb.GetMtaRequest{Target: s.target.Proto(), MtaId: c.mtaID, Namespace: ns})
-	if engine.IsNotFound(err) {
-		if ns != "" {
-			return s.fail(fmt.Errorf("Multi-target app %s with namespace %s not found", c.mtaID, ns))
-		}
-		return s.fail(fmt.Errorf("Multi-target app %s not found", c.mtaID))
-	}
-	if err != nil {
-		return s.fail(err)
+	m, code, ok := s.deployedMta(ctx, c)
+	if !ok {
+		return code
 	}
 	s.ui.OK()
 	s.ui.Say("Version: %s", displayVersions(m))

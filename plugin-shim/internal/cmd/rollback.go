@@ -2,10 +2,8 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 
 	pb "bgdeploy.local/plugin-shim/internal/gen/bgdeployv1"
-	"bgdeploy.local/plugin-shim/internal/ui"
 )
 
 // rollback-mta goes back to the version a blue-green deploy with --backup-previous-version kept:
@@ -31,34 +29,12 @@ func prepareRollback(s *session, c *cmdline) (int, bool) {
 	if c.actionGiven() {
 		return 0, false
 	}
-	s.summary.MtaID = c.mtaID
-	if !c.force && !c.options.GetNoConfirm() {
-		if !s.confirm(fmt.Sprintf("Really rollback multi-target app %s in org %s / space %s? (y/n)", c.mtaID, s.target.OrgName, s.target.SpaceName)) {
-			s.ui.Warn("Rollback cancelled")
-			s.summary.Message = "Rollback cancelled"
-			return s.end(ui.OutcomeError, ui.ExitFailed), true
-		}
-	}
-	s.ui.Say("Rolling back multi-target app %s in org %s / space %s as %s...", c.mtaID, s.target.OrgName, s.target.SpaceName, s.target.User)
-	for _, w := range c.warnings {
-		s.ui.Warn(w)
-	}
-	return 0, false
+	return s.askThenAnnounce(c, "rollback", "Rollback", "Rolling back", c.force || c.options.GetNoConfirm())
 }
 
 func runRollback(ctx context.Context, s *session, c *cmdline) int {
 	if c.actionGiven() {
 		return runAction(ctx, s, c.id, c.action, c.retries)
 	}
-	op, code, ok := s.start(ctx, &pb.StartOperationRequest{
-		Target:           s.target.Proto(),
-		ProcessType:      pb.ProcessType_PROCESS_TYPE_ROLLBACK_MTA,
-		MtaId:            c.mtaID,
-		Options:          c.options,
-		AbortConflicting: c.force,
-	})
-	if !ok {
-		return code
-	}
-	return s.newFollower(c.retries).follow(ctx, op, 0)
+	return s.startOnMta(ctx, c, pb.ProcessType_PROCESS_TYPE_ROLLBACK_MTA)
 }
