@@ -289,8 +289,8 @@ modules:
       readiness-health-check-http-endpoint: /ready
       readiness-health-check-invocation-timeout: 3
       readiness-health-check-interval: 9
-      apps-start-timeout: 77
-      apps-task-execution-timeout: 88
+      apps-start-timeout: 7777
+      apps-task-execution-timeout: 8888
       enable-parallel-service-bindings: true
       lifecycle: cnb
 """
@@ -306,9 +306,11 @@ def test_health_check_interval_and_readiness_checks_reach_the_process(world: Wor
     assert record["readiness_health_check"]["type"] == "http"
     assert {k: v for k, v in record["readiness_health_check"]["data"].items() if v is not None} == {
         "endpoint": "/ready", "invocation_timeout": 3, "interval": 9}
-    # A module's own apps-*-timeout is its timeout, as the deploy service reads it.
+    # A module's own apps-*-timeout is its timeout, as the deploy service reads it. A long one: the fake
+    # clock passes a poll's wait at once while the app's process starts in real time (77 fake seconds were
+    # 0.5 s of real time, too short on a loaded machine).
     spec = ctx.model("live").app("checked")
-    assert (spec.start_timeout_s, spec.task_timeout_s) == (77, 88)
+    assert (spec.start_timeout_s, spec.task_timeout_s) == (7777, 8888)
     texts = world.messages(ctx)
     assert 'module "checked": "enable-parallel-service-bindings" is not supported; the services are bound one ' \
            "after another" in texts
