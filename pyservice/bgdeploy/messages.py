@@ -43,6 +43,8 @@ ROUTES_SETTLING = "Waiting {seconds}s for the routers to learn the route changes
 ROUTES_PROBING = "Waiting for the routers to learn the route changes ({count} routes and instances)..."
 ROUTES_CONFIRMED = ("The routers have learnt the route changes ({count} routes and instances, {probes} probes, "
                     "{seconds} s)")
+ROUTES_RELAPSED = ('A router still routes "{url}" to "{app}": waiting for the routers again before the previous '
+                   "applications stop")
 ROUTES_UNREACHABLE = ('Cannot probe the routers of "{host}" from the deploy engine ({why}); '
                       "waiting {seconds}s for them instead")
 ROUTES_TIMEOUT = ("The routers did not confirm within {seconds}s that {what}. The previous applications "

@@ -90,7 +90,7 @@ def test_user_without_roles_sees_nothing(sim: SimHandle, cf: Cf) -> None:
 
 
 def test_expired_token_is_refreshed_by_cf(sim: SimHandle, cf: Cf) -> None:
-    sim.config(token_lifetime_s=1)
+    sim.config(token_lifetime_s=30)  # under a minute: cf refreshes; long enough for a loaded machine
     cf("api", sim.api_url)
     cf("auth", "admin", "admin-password")
     cf("target", "-o", "org", "-s", "space")

@@ -5,7 +5,7 @@
   they reach the new version (only when one of them follows);
 - after_map: every productive route answers from every new instance before any old destination goes;
 - after_unmap: no productive route still routes to an old instance; then the drain lets requests in
-  flight on them finish. Only then may the old apps stop.
+  flight on them finish, probing on for a router that still routes to one. Only then may the old apps stop.
 Nothing is live on a first deploy, and apps that were not started have no instances: no wait.
 """
 
@@ -20,6 +20,7 @@ from bgdeploy.engine.plan import ProbeTarget, RouteCheck
 from bgdeploy.engine.step import DONE, Step, StepContext, StepResult, Wait
 from bgdeploy.errors import StepTimeoutError
 from bgdeploy.mta.model import AppSpec, Route
+from bgdeploy.routers.probe import Prober
 
 AFTER_DEPLOY, AFTER_MAP, AFTER_UNMAP = "after_deploy", "after_map", "after_unmap"
 
@@ -32,36 +33,51 @@ class ConfirmRoutes(Step):
         self.name = f"routes-{key}"
 
     def run(self, ctx: StepContext) -> StepResult:
-        plan = ctx.plan
         probe = route_check.prober(ctx)
         try:
-            check = plan.checks.get(self.name)
-            if check is None:
-                check = route_check.begin(ctx, TARGETS[self.key](ctx), probe)
-                plan.checks[self.name] = check
-                ctx.save()
-            try:
-                again = route_check.advance(ctx, check, probe, after_switch=self.key == AFTER_UNMAP)
-            except StepTimeoutError:
-                del plan.checks[self.name]  # a retry waits afresh
-                ctx.save()
-                raise
+            again = self._wait(ctx, probe)
         finally:
             probe.close()
-        if again is None and self.key == AFTER_UNMAP:
-            again = _drain(ctx, check)
-        ctx.save()
         return DONE if again is None else Wait(again)
 
+    def _wait(self, ctx: StepContext, probe: Prober) -> float | None:
+        plan = ctx.plan
+        check = plan.checks.get(self.name)
+        if check is None:
+            check = route_check.begin(ctx, TARGETS[self.key](ctx), probe)
+            plan.checks[self.name] = check
+            ctx.save()
+        if check.done and check.drain_until:
+            return _drain(ctx, check, probe)
+        try:
+            again = route_check.advance(ctx, check, probe, after_switch=self.key == AFTER_UNMAP)
+        except StepTimeoutError:
+            del plan.checks[self.name]  # a retry waits afresh
+            ctx.save()
+            raise
+        if again is None and self.key == AFTER_UNMAP:
+            again = _drain(ctx, check, probe)
+        ctx.save()
+        return again
 
-def _drain(ctx: StepContext, check: RouteCheck) -> float | None:
+
+def _drain(ctx: StepContext, check: RouteCheck, probe: Prober) -> float | None:
+    """Requests in flight on the old instances finish. The routers are probed on meanwhile: one that
+    still routes to an old instance sends the wait back to confirming, and the drain starts again after
+    it. A round that changes nothing is not saved: a restart goes on draining from the saved deadline."""
     seconds = route_check.policy(ctx).drain_s
     if not check.targets or seconds <= 0:
         return None
     if not check.drain_until:
         check.drain_until = ctx.now() + seconds
         ctx.log.info(msg.DRAINING.format(seconds=f"{seconds:g}"))
-    return check.drain_until if ctx.now() < check.drain_until else None
+    if ctx.now() >= check.drain_until:
+        return None
+    if route_check.recheck(ctx, check, probe):
+        check.drain_until = 0.0
+        ctx.save()
+        return ctx.now()
+    return min(check.drain_until, ctx.now() + route_check.DRAIN_ROUND_S)
 
 
 def _new_instances(ctx: StepContext, routes_of: Callable[[AppSpec], list[Route]]) -> list[ProbeTarget]:

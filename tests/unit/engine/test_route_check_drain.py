@@ -1,0 +1,121 @@
+"""The drain after the switch goes on probing: a router that still routes to an old instance, one that the
+confirming rounds did not reach among many behind one load balancer, holds the old apps' stop back."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+
+from bgdeploy.engine import route_check
+from bgdeploy.engine.plan import DeploymentPlan, ProbeTarget, RouteCheck
+from bgdeploy.engine.step import DONE, Wait
+from bgdeploy.engine.steps.confirm_routes import AFTER_UNMAP, ConfirmRoutes
+from bgdeploy.routers.probe import NOT_REGISTERED, SERVED, Answer
+
+from .world import World
+
+STEP = ConfirmRoutes(AFTER_UNMAP)
+
+
+class Routers:
+    """`count` gorouters behind a load balancer that picks one at random per connection (seeded). Router 0
+    learns the change (the old instance leaves the route) at `slow_at`, the others have learnt it already."""
+
+    def __init__(self, clock: object, seed: int, slow_at: float, count: int = 2) -> None:
+        self.clock, self.random, self.slow_at, self.count = clock, random.Random(seed), slow_at, count
+        self.lock = threading.Lock()
+
+    def probe(self, host: str, path: str, instance: str) -> Answer:
+        with self.lock:
+            lagging = self.random.randrange(self.count) == 0
+        learnt = not lagging or self.clock.now() >= self.slow_at  # type: ignore[attr-defined]
+        return Answer(NOT_REGISTERED if learnt else SERVED)
+
+    def close(self) -> None:
+        pass
+
+
+def old_instances(start: float) -> RouteCheck:
+    return RouteCheck(mode=route_check.PROBE, started_at=start, until=start + 300,
+                      targets=[ProbeTarget("web-space.apps.sim.test", "", "w:0", "web-blue", present=False),
+                               ProbeTarget("org-space-api.apps.sim.test", "", "a:0", "api-blue", present=False)])
+
+
+def wait_and_drain(world: World, ctx: object, check: RouteCheck) -> None:
+    """The step from its first round to its end (the old apps may stop then), on the fake clock."""
+    ctx.plan.checks = {STEP.name: check}  # type: ignore[attr-defined]
+    while (result := STEP.run(ctx)) != DONE:  # type: ignore[arg-type]
+        assert isinstance(result, Wait)
+        world.clock.t = max(world.clock.t, result.until)
+
+
+@pytest.fixture
+def serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Probes in the order sent, so a seed decides every draw."""
+    monkeypatch.setattr(route_check, "map_all", lambda fn, items, workers: [fn(item) for item in items])
+
+
+def test_a_router_missed_by_the_confirming_rounds_is_found_in_the_drain(world: World, serial: None,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """8 routers, one still routing to the old instances for 3 s, longer than the 2 s drain: no wait of 100
+    seeded ones ends before it learnt. (The confirming rounds alone miss it with odds of (7/8)^12, about
+    1 in 5: without the probes in the drain, 23 of these 100 waits ended while it still routed to blue.)"""
+    ctx = world.context("1.0.0", plan=DeploymentPlan())
+    early = relapses = 0
+    for seed in range(100):
+        start = world.clock.now()
+        routers = Routers(world.clock, seed, slow_at=start + 3.0, count=8)
+        monkeypatch.setattr(route_check, "prober", lambda ctx, routers=routers: routers)
+        check = old_instances(start)
+        wait_and_drain(world, ctx, check)
+        early += world.clock.now() < routers.slow_at
+        relapses += check.split
+        world.clock.t += 1.0
+    assert early == 0, f"{early} of 100 waits ended while a router still routed to the old instances"
+    assert relapses >= 10  # the drain found the lagging router in the waits the confirming rounds missed it
+
+
+def test_a_relapse_in_the_drain_confirms_again_then_drains_in_full(world: World, serial: None,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A router shows web-blue again 1 s into the drain, until 1.6 s: the wait confirms again after that, with
+    the split's longer count, and a whole drain follows; the user reads one line about it."""
+    ctx = world.context("1.0.0", plan=DeploymentPlan())
+    start = world.clock.now()
+
+    class Relapsing(Routers):
+        def probe(self, host: str, path: str, instance: str) -> Answer:
+            t = world.clock.now() - start
+            return Answer(SERVED if instance == "w:0" and 1.0 <= t < 1.6 else NOT_REGISTERED)
+
+    monkeypatch.setattr(route_check, "prober", lambda ctx: Relapsing(world.clock, 0, 0.0))
+    check = old_instances(start)
+    wait_and_drain(world, ctx, check)
+    rules = route_check.policy(ctx)
+    confirmed_again = 1.6 + rules.round_s * (rules.probes * route_check.SPLIT_FACTOR - 1)
+    assert world.clock.now() - start >= confirmed_again + rules.drain_s - 1e-6
+    assert check.split and all(t.confirmed for t in check.targets)
+    texts = world.messages(ctx)
+    assert texts.count('A router still routes "web-space.apps.sim.test" to "web-blue": waiting for the '
+                       "routers again before the previous applications stop") == 1, texts
+    assert texts.count("Waiting 2s for requests in flight on the previous applications to finish...") == 2
+
+
+def test_routers_that_agree_drain_in_the_drain_time_with_few_writes(world: World, serial: None,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """No router behind: the step ends one drain after the confirmation, and the probing rounds in the drain
+    write nothing (one save when the drain starts)."""
+    ctx = world.context("1.0.0", plan=DeploymentPlan())
+    start = world.clock.now()
+    monkeypatch.setattr(route_check, "prober", lambda ctx: Routers(world.clock, 0, slow_at=start))
+    saves = []
+    monkeypatch.setattr(ctx, "save", lambda: saves.append(world.clock.now()))
+    check = old_instances(start)
+    wait_and_drain(world, ctx, check)
+    rules = route_check.policy(ctx)
+    assert world.clock.now() == pytest.approx(check.confirmed_at + rules.drain_s)
+    assert not check.split
+    in_drain = [t for t in saves if t > check.confirmed_at]
+    assert in_drain == [], in_drain  # the rounds of the drain (every DRAIN_ROUND_S) change nothing to keep
+    assert check.probes >= 4 * (rules.drain_s / route_check.DRAIN_ROUND_S)
