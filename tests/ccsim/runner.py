@@ -19,6 +19,7 @@ import http.client
 import json
 import logging
 import os
+import random
 import re
 import shlex
 import shutil
@@ -64,19 +65,28 @@ class Instance:
 
 _recent_ports: collections.deque[int] = collections.deque(maxlen=512)
 _ports_lock = threading.Lock()
+_random_ports = random.Random()
+# Below Linux's ephemeral range (32768-60999), where the kernel picks the local port of every outgoing
+# connection and of every bind to port 0: under load one of those took an instance's port between this
+# check and the instance's own bind, and the instance crashed after another process answered its health
+# check. Several simulators side by side (pytest-xdist) draw at random from 22,000 ports.
+INSTANCE_PORTS = range(10_000, 32_000)
 
 
 def free_port() -> int:
-    """A loopback port nobody listens on, never one handed out recently: between this check and the
-    instance binding it, another instance must not get the same port (a crash under load otherwise)."""
+    """A loopback port nobody listens on, outside the ephemeral range, never one handed out recently."""
     with _ports_lock:
         while True:
+            port = _random_ports.choice(INSTANCE_PORTS)
+            if port in _recent_ports:
+                continue
             with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = int(s.getsockname()[1])
-            if port not in _recent_ports:
-                _recent_ports.append(port)
-                return port
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _recent_ports.append(port)
+            return port
 
 
 def runnable(command: str, cwd: str, path: str) -> bool:
