@@ -16,7 +16,8 @@ Rounds start every spread/(probes-1), further apart the longer the wait lasts (a
 waited, at most 0.5 s), so a slow routing tier is not flooded; while a target is being confirmed they go
 at the short pace: those rounds are what the switch waits for.
 
-The drain that follows the last wait of a switch goes on probing (`recheck`, a round every DRAIN_ROUND_S):
+The drain that follows the last wait of a switch goes on probing (`recheck`, a round of ROUND_PROBES probes
+every DRAIN_ROUND_S, taking the targets in turn):
 a router that still routes to an old instance sends the wait back to confirming, and the drain starts again
 after it. Those rounds cost no time, and with many routers behind one load balancer they are what reaches
 the one the confirming rounds missed: 4 routers, one behind, slip through 3 rounds of 4 probes with odds of
@@ -119,7 +120,7 @@ def advance(ctx: StepContext, check: RouteCheck, probe: Prober, *, after_switch:
         return _finish(check, now)
     rules = policy(ctx)
     round_started = now
-    rounds = _round(ctx, check, probe)
+    rounds = _round(ctx, check, probe, check.targets)
     now = ctx.now()
     for target, seen in zip(check.targets, rounds, strict=True):
         check.split |= _count(target, seen, now, rules, needed=rules.probes * (SPLIT_FACTOR if check.split else 1))
@@ -142,8 +143,10 @@ def recheck(ctx: StepContext, check: RouteCheck, probe: Prober) -> bool:
     shows the old state of a target: the wait starts confirming again, counting as after a split."""
     if check.mode != PROBE or not check.done or not all(t.confirmed for t in check.targets):
         return False  # a timer, or a wait that timed out unconfirmed: nothing to hold the drain to
-    behind = [(t, seen) for t, seen in zip(check.targets, _round(ctx, check, probe), strict=True)
-              if _behind(t, seen)]
+    # a router that lags, lags on every route: ROUND_PROBES probes a round, taking the targets in turn
+    n = len(check.targets)
+    some = [check.targets[(check.probes + i) % n] for i in range(min(ROUND_PROBES, n))]
+    behind = [(t, seen) for t, seen in zip(some, _round(ctx, check, probe, some), strict=True) if _behind(t, seen)]
     if not behind:
         return False
     for target in check.targets:
@@ -156,13 +159,13 @@ def recheck(ctx: StepContext, check: RouteCheck, probe: Prober) -> bool:
     return True
 
 
-def _round(ctx: StepContext, check: RouteCheck, probe: Prober) -> list[list[str]]:
+def _round(ctx: StepContext, check: RouteCheck, probe: Prober, targets: list[ProbeTarget]) -> list[list[str]]:
     """One round: ROUND_PROBES probes at least, side by side; what each target's probes saw."""
-    copies = -(-ROUND_PROBES // len(check.targets))
-    sent = [t for t in check.targets for _ in range(copies)]
+    copies = -(-ROUND_PROBES // len(targets))
+    sent = [t for t in targets for _ in range(copies)]
     answers = map_all(lambda t: probe.probe(t.host, t.path, t.instance), sent, ctx.settings.max_parallel_apps)
     check.probes += len(sent)
-    return [[a.seen for a in answers[n * copies:(n + 1) * copies]] for n in range(len(check.targets))]
+    return [[a.seen for a in answers[n * copies:(n + 1) * copies]] for n in range(len(targets))]
 
 
 def _behind(target: ProbeTarget, seen: list[str]) -> bool:

@@ -119,7 +119,7 @@ def test_the_old_instances_leave_the_routers_then_drain(world: World) -> None:
     check = ctx.plan.checks[step.name]
     assert {t.instance.split(":")[0] for t in check.targets} >= {blue}
     assert not any(t.present for t in check.targets)
-    assert check.drain_until == pytest.approx(check.confirmed_at + world.settings.drain_s)
+    assert check.drain_until == pytest.approx(check.confirmed_at + world.settings.drain_s, abs=1e-6)
     assert probe_of(world).probe("web-space.apps.sim.test", "", f"{blue}:0").seen == NOT_REGISTERED
     world.clock.t = check.drain_until
     assert step.run(ctx) == DONE
@@ -132,7 +132,8 @@ def test_routers_that_cannot_be_probed_fall_back_to_the_timer(world: World, not_
     ctx.settings = world.settings
     step = ConfirmRoutes(AFTER_MAP)
     first = step.run(ctx)
-    assert isinstance(first, Wait) and first.until == pytest.approx(world.clock.now() + world.settings.route_settle_s)
+    settled = world.clock.now() + world.settings.route_settle_s
+    assert isinstance(first, Wait) and first.until == pytest.approx(settled, abs=1e-6)
     said = [m for m in world.messages(ctx) if "Cannot probe the routers" in m]
     assert len(said) == 1 and "not a gorouter" in said[0]
     world.clock.t = first.until
@@ -143,7 +144,7 @@ def test_timer_and_none_modes(world: World) -> None:
     deploy(world, "1.0.0")
     ctx = deploy(world, "2.0.0", until="routes-after_map", options=DeployOptions(route_check="timer"))
     result = ConfirmRoutes(AFTER_MAP).run(ctx)
-    assert isinstance(result, Wait) and result.until == pytest.approx(world.clock.now() + 5.0)
+    assert isinstance(result, Wait) and result.until == pytest.approx(world.clock.now() + 5.0, abs=1e-6)
     ctx.options = replace(ctx.options, route_check="none")
     ctx.plan.checks.clear()
     assert ConfirmRoutes(AFTER_MAP).run(ctx) == DONE
@@ -211,7 +212,7 @@ def test_rounds_back_off_while_nothing_is_learnt_and_confirm_at_the_short_pace(w
     answers = _Answers()
     world.clock.t += 30.0  # half a minute of routers that know nothing yet: rounds half a second apart
     again = route_check.advance(ctx, check, answers, after_switch=False)  # type: ignore[arg-type]
-    assert again == pytest.approx(world.clock.now() + route_check.MAX_ROUND_S)
+    assert again == pytest.approx(world.clock.now() + route_check.MAX_ROUND_S, abs=1e-6)
     answers.learnt = True
     times = []
     while again is not None:

@@ -104,18 +104,48 @@ def test_a_relapse_in_the_drain_confirms_again_then_drains_in_full(world: World,
 
 def test_routers_that_agree_drain_in_the_drain_time_with_few_writes(world: World, serial: None,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """No router behind: the step ends one drain after the confirmation, and the probing rounds in the drain
-    write nothing (one save when the drain starts)."""
+    """No router behind: the step ends one drain after the confirmation, with no round left running past
+    it (each probe takes 20 ms here), and the probing rounds in the drain write nothing."""
     ctx = world.context("1.0.0", plan=DeploymentPlan())
     start = world.clock.now()
-    monkeypatch.setattr(route_check, "prober", lambda ctx: Routers(world.clock, 0, slow_at=start))
+    probed: list[float] = []
+
+    class Timed(Routers):
+        def probe(self, host: str, path: str, instance: str) -> Answer:
+            probed.append(world.clock.now())
+            world.clock.t += 0.02
+            return super().probe(host, path, instance)
+
+    monkeypatch.setattr(route_check, "prober", lambda ctx: Timed(world.clock, 0, slow_at=start))
     saves = []
     monkeypatch.setattr(ctx, "save", lambda: saves.append(world.clock.now()))
     check = old_instances(start)
     wait_and_drain(world, ctx, check)
     rules = route_check.policy(ctx)
-    assert world.clock.now() == pytest.approx(check.confirmed_at + rules.drain_s)
+    assert world.clock.now() - check.drain_until == pytest.approx(0, abs=1e-6)
+    assert check.drain_until - check.confirmed_at == pytest.approx(rules.drain_s, abs=1e-6)
     assert not check.split
     in_drain = [t for t in saves if t > check.confirmed_at]
-    assert in_drain == [], in_drain  # the rounds of the drain (every DRAIN_ROUND_S) change nothing to keep
-    assert check.probes >= 4 * (rules.drain_s / route_check.DRAIN_ROUND_S)
+    assert len(in_drain) == 1, in_drain  # the drain's deadline; its rounds (every DRAIN_ROUND_S) keep nothing
+    assert len([t for t in probed if t >= check.confirmed_at]) >= 4 * 10  # a round every 0.1 s + its probes
+
+
+def test_a_round_in_the_drain_sends_four_probes_taking_the_targets_in_turn(world: World, serial: None) -> None:
+    """A lagging router lags on every route, so a drain round need not probe them all: 10 targets are
+    probed 4 at a time, in turn."""
+    ctx = world.context("1.0.0", plan=DeploymentPlan())
+    asked: list[str] = []
+
+    class Learnt(Routers):
+        def probe(self, host: str, path: str, instance: str) -> Answer:
+            asked.append(instance)
+            return Answer(NOT_REGISTERED)
+
+    targets = [ProbeTarget(f"m{i}.apps.sim.test", "", f"g{i}:0", f"m{i}-blue", present=False) for i in range(10)]
+    check = RouteCheck(mode=route_check.PROBE, started_at=world.clock.now(), until=world.clock.now() + 300,
+                       targets=targets, done=True, confirmed_at=world.clock.now())
+    for target in targets:
+        target.confirmed = True
+    for _ in range(3):
+        assert not route_check.recheck(ctx, check, Learnt(world.clock, 0, 0.0))  # type: ignore[arg-type]
+    assert asked == [f"g{i % 10}:0" for i in range(12)]

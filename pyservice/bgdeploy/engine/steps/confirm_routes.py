@@ -71,8 +71,11 @@ def _drain(ctx: StepContext, check: RouteCheck, probe: Prober) -> float | None:
     if not check.drain_until:
         check.drain_until = ctx.now() + seconds
         ctx.log.info(msg.DRAINING.format(seconds=f"{seconds:g}"))
-    if ctx.now() >= check.drain_until:
+    left = check.drain_until - ctx.now()
+    if left <= 0:
         return None
+    if left < route_check.DRAIN_ROUND_S:
+        return check.drain_until  # a round now would end after the drain: the stop must not wait for it
     if route_check.recheck(ctx, check, probe):
         check.drain_until = 0.0
         ctx.save()
