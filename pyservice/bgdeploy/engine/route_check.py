@@ -16,12 +16,12 @@ Rounds start every spread/(probes-1), further apart the longer the wait lasts (a
 waited, at most 0.5 s), so a slow routing tier is not flooded; while a target is being confirmed they go
 at the short pace: those rounds are what the switch waits for.
 
-The drain that follows the last wait of a switch goes on probing (`recheck`, a round of ROUND_PROBES probes
-every DRAIN_ROUND_S, taking the targets in turn):
-a router that still routes to an old instance sends the wait back to confirming, and the drain starts again
-after it. Those rounds cost no time, and with many routers behind one load balancer they are what reaches
-the one the confirming rounds missed: 4 routers, one behind, slip through 3 rounds of 4 probes with odds of
-(3/4)^12 = 3 %, through the 20 more rounds of a 2 s drain with (3/4)^92, about 3 x 10^-12.
+The drain that follows the last wait of a switch goes on probing (`recheck`: a round of ROUND_PROBES
+probes every DRAIN_ROUND_S, taking the targets in turn). A router that still routes to an old instance
+sends the wait back to confirming, and the drain starts again after it. Those rounds cost no time, and
+with many routers behind one load balancer they are what reaches the one the confirming rounds missed: 4
+routers, one behind, slip through 3 rounds of 4 probes with odds of (3/4)^12 = 3 %, through the 20 more
+rounds of a 2 s drain with (3/4)^92, about 3 x 10^-12.
 
 Before probing, every host gets one probe for an instance that cannot exist: a gorouter answers
 "unknown route" to it. Anything else (no answer, a proxy that answers for any instance) means probes
@@ -152,7 +152,7 @@ def recheck(ctx: StepContext, check: RouteCheck, probe: Prober) -> bool:
     for target in check.targets:
         target.confirmations, target.confirmed = 0, False
     for target, seen in behind:
-        target.last = next(s for s in seen if s != (SERVED if target.present else NOT_REGISTERED))
+        target.last = next(s for s in seen if s != _wanted(target))
     check.done, check.split = False, True
     target = behind[0][0]
     ctx.log.info(msg.ROUTES_RELAPSED.format(url=target.url, app=target.app))
@@ -168,6 +168,11 @@ def _round(ctx: StepContext, check: RouteCheck, probe: Prober, targets: list[Pro
     return [[a.seen for a in answers[n * copies:(n + 1) * copies]] for n in range(len(targets))]
 
 
+def _wanted(target: ProbeTarget) -> str:
+    """What a router that has learnt the change answers for the target."""
+    return SERVED if target.present else NOT_REGISTERED
+
+
 def _behind(target: ProbeTarget, seen: list[str]) -> bool:
     """A router still shows the old state (a router error or no answer proves neither)."""
     old = (NOT_REGISTERED,) if target.present else (SERVED, FAILING)
@@ -177,7 +182,7 @@ def _behind(target: ProbeTarget, seen: list[str]) -> bool:
 def _count(target: ProbeTarget, seen: list[str], now: float, rules: Policy, *, needed: int) -> bool:
     """One round of probes of `target`: all must confirm, or its count starts again. True when the round
     shows routers disagreeing (its answers mixed, or a target that was confirming relapses)."""
-    wanted = SERVED if target.present else NOT_REGISTERED
+    wanted = _wanted(target)
     target.last = next((s for s in seen if s != wanted), seen[-1])
     if target.last != wanted:
         # a router that still shows the old state, beside one that showed the new

@@ -4,7 +4,6 @@ the timer, timeouts before and after the switch, and no wait where nothing is li
 from __future__ import annotations
 
 import http.server
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from bgdeploy.errors import StepTimeoutError
 from bgdeploy.routers.addresses import AddressMap
 from bgdeploy.routers.probe import FAILING, NOT_REGISTERED, ROUTER_ERROR, SERVED, UNREACHABLE, Answer, Prober
 
+from .fake_routers import Routers, old_instances
 from .world import World, deploy
 
 
@@ -233,21 +233,6 @@ def _wait_out(world: World, ctx: object, check: RouteCheck, prober: object) -> N
         again = route_check.advance(ctx, check, prober, after_switch=True)  # type: ignore[arg-type]
 
 
-class _TwoRouters:
-    """Two gorouters behind a load balancer that picks one at random per connection (seeded): `fast` has
-    learnt the change from the start, the other learns it at `slow_at`; the change removes the instance."""
-
-    def __init__(self, clock: object, seed: int, slow_at: float) -> None:
-        self.clock, self.random, self.slow_at = clock, random.Random(seed), slow_at
-        self.lock = threading.Lock()
-
-    def probe(self, host: str, path: str, instance: str) -> Answer:
-        with self.lock:
-            fast = self.random.random() < 0.5
-        learnt = fast or self.clock.now() >= self.slow_at  # type: ignore[attr-defined]
-        return Answer(NOT_REGISTERED if learnt else SERVED)
-
-
 def test_a_router_that_lags_behind_its_peers_holds_the_wait_back(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the defaults, one router of two still routing to the old instances is seen, not outvoted by
     lucky draws of the other one: none of 200 seeded waits ends before the slow router learnt.
@@ -257,11 +242,8 @@ def test_a_router_that_lags_behind_its_peers_holds_the_wait_back(world: World, m
     early = 0
     for seed in range(200):
         start = world.clock.now()
-        routers = _TwoRouters(world.clock, seed, slow_at=start + 2.0)
-        check = RouteCheck(mode=route_check.PROBE, started_at=start, until=start + 300,
-                           targets=[ProbeTarget("web-space.apps.sim.test", "", "g:0", "web-blue", present=False),
-                                    ProbeTarget("org-space-api.apps.sim.test", "", "a:0", "api-blue",
-                                                present=False)])
+        routers = Routers(world.clock, seed, slow_at=start + 2.0)
+        check = old_instances(start)
         _wait_out(world, ctx, check, routers)
         early += world.clock.now() < routers.slow_at
         world.clock.t += 1.0
@@ -280,9 +262,7 @@ def test_a_learnt_target_is_probed_on_until_all_are_learnt_together(world: World
             gone = t >= 1.0 if instance == "a:0" else not 0.5 <= t < 1.2
             return Answer(NOT_REGISTERED if gone else SERVED)
 
-    check = RouteCheck(mode=route_check.PROBE, started_at=start, until=start + 300,
-                       targets=[ProbeTarget("web-space.apps.sim.test", "", "w:0", "web-blue", present=False),
-                                ProbeTarget("org-space-api.apps.sim.test", "", "a:0", "api-blue", present=False)])
+    check = old_instances(start)
     _wait_out(world, ctx, check, Scripted())
     rules = route_check.policy(ctx)
     assert check.done and check.split
